@@ -1,0 +1,6 @@
+// One module, one file per kernel family. Only numbers and raw pointers cross the boundary:
+// nothing here allocates managed objects, so the TypeScript side owns all memory above heapBase().
+export * from './memory';
+export * from './random';
+export * from './gemm';
+export * from './elementwise';

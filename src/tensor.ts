@@ -1,0 +1,62 @@
+import { DataError, ShapeError, show } from './errors.js';
+
+/**
+ * A dense f32 array with a shape, row-major. The data is a plain Float32Array owned by the
+ * JavaScript garbage collector: nothing to dispose.
+ */
+export interface Tensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** Largest element count nninit accepts for one tensor (the wasm32 heap is at most 4 GiB). */
+export const MAX_ELEMENTS = 2 ** 29;
+
+/** Checks a shape: a non-empty array of positive integers whose product fits in memory. */
+export function checkShape(shape: unknown, name = 'shape'): number[] {
+  if (!Array.isArray(shape) || shape.length === 0) {
+    throw new ShapeError(`${name} must be a non-empty array of positive integers, got ${show(shape)}`);
+  }
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) {
+      throw new ShapeError(`${name}[${i}] must be a positive integer, got ${show(d)} in ${show(shape)}`);
+    }
+    size *= d;
+  }
+  if (size > MAX_ELEMENTS) {
+    throw new ShapeError(`${name} ${show(shape)} has ${size} elements, more than the limit of ${MAX_ELEMENTS}`);
+  }
+  return shape.slice();
+}
+
+/** Number of elements of a (checked) shape. */
+export function sizeOf(shape: readonly number[]): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+/** Makes a Tensor from data and a shape; the data is copied into a new Float32Array. */
+export function tensor(data: Float32Array | ArrayLike<number>, shape: number[]): Tensor {
+  const checked = checkShape(shape);
+  const size = sizeOf(checked);
+  if (data.length !== size) {
+    throw new ShapeError(`data has ${data.length} elements but shape ${show(shape)} needs ${size}`);
+  }
+  const copy = Float32Array.from(data as ArrayLike<number>);
+  return { shape: checked, data: copy };
+}
+
+/** Wraps an existing Float32Array without copying (internal). */
+export function wrap(data: Float32Array, shape: number[]): Tensor {
+  return { shape, data };
+}
+
+/** Throws `E_DATA` naming the first non-finite element. */
+export function checkFinite(data: Float32Array, name: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new DataError(`${name}[${i}] is ${show(data[i])}; values must be finite`);
+  }
+}

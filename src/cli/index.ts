@@ -1,11 +1,44 @@
+import { parseArgs } from 'node:util';
 import * as nninit from '../index.js';
+import { scales } from './scales.js';
 
-async function main(): Promise<void> {
+const USAGE = `nninit ${nninit.version} — neural-network weight initialization
+
+Usage:
+  nninit scales [--layers 784,256,256,10] [--seed 0]
+      For each layer of a dense network: fans, and every scheme's bound or std by formula,
+      beside the std measured on weights nninit actually drew.
+  nninit help
+`;
+
+const commands: Record<string, (args: string[]) => Promise<void> | void> = {
+  scales: (args) => {
+    const { values } = parseArgs({
+      args,
+      options: { layers: { type: 'string', default: '784,256,256,10' }, seed: { type: 'string', default: '0' } },
+    });
+    const layers = values.layers.split(',').map((s) => Number(s.trim()));
+    console.log(scales(layers, Number(values.seed)));
+  },
+  help: () => {
+    console.log(USAGE);
+  },
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [name = 'help', ...rest] = argv;
+  const command = commands[name];
+  if (!command) {
+    console.error(`unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   await nninit.ready();
-  console.log(`nninit ${nninit.version}`);
+  await command(rest);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof nninit.NninitError) console.error(`nninit: ${error.code}: ${error.message}`);
+  else console.error(error);
+  process.exitCode = 1;
 });

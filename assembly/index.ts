@@ -4,3 +4,5 @@ export * from './memory';
 export * from './random';
 export * from './gemm';
 export * from './elementwise';
+export * from './rbm';
+export * from './nn';

@@ -1,4 +1,5 @@
 import { ParamError, show } from './errors.js';
+import { heap, isReady, kernels, registerWarmup, withBuffers } from './runtime/index.js';
 import {
   blocksFor,
   randomSeed,
@@ -7,13 +8,48 @@ import {
   referenceFillTruncatedNormal,
   referenceFillUniform,
   Rng,
+  TRUNCATED_MAX_ATTEMPTS,
 } from './random.js';
 
 /**
- * Bulk random fills. Each consumes blocksFor(words) blocks of the Rng, exactly like the
- * reference in random.ts, so results are the same whichever implementation ran.
- * (The wasm SIMD path replaces the reference calls below; the bits stay the same.)
+ * Bulk random fills. Each consumes blocksFor(n) blocks of the Rng and writes the bits the
+ * reference in random.ts defines, through the wasm SIMD kernels of assembly/random.ts.
+ *
+ * Before `ready()` has resolved, the Float32Array fills run the TypeScript reference instead of
+ * throwing: initializers are synchronous and the bits are the same either way, so a caller who
+ * skipped `ready()` gets correct (only slower) results. The pointer variants (`…At`) write wasm
+ * memory and so need the runtime.
  */
+
+/** The kernels of assembly/random.ts. A block index crosses as (low, high) 32-bit words. */
+interface RandomKernels {
+  fillUniform(ptr: number, n: number, k0: number, k1: number, blockLo: number, blockHi: number, low: number, range: number): void;
+  fillNormal(
+    ptr: number,
+    n: number,
+    k0: number,
+    k1: number,
+    blockLo: number,
+    blockHi: number,
+    substream: number,
+    mean: number,
+    std: number,
+  ): void;
+  fillBernoulli(ptr: number, n: number, k0: number, k1: number, blockLo: number, blockHi: number, p: number): void;
+  fillTruncatedNormal(
+    ptr: number,
+    n: number,
+    k0: number,
+    k1: number,
+    blockLo: number,
+    blockHi: number,
+    mean: number,
+    std: number,
+    low: number,
+    high: number,
+    maxAttempts: number,
+  ): void;
+}
 
 /** Options every random initializer and model takes. */
 export interface RandomOptions {
@@ -36,42 +72,143 @@ function checkFinite(name: string, value: number): void {
   if (!Number.isFinite(value)) throw new ParamError(`${name} must be a finite number, got ${show(value)}`);
 }
 
-export function fillUniform(rng: Rng, out: Float32Array, low: number, high: number): void {
+function checkUniform(low: number, high: number): void {
   checkFinite('low', low);
   checkFinite('high', high);
   if (!(low <= high)) throw new ParamError(`low must be <= high, got low=${show(low)}, high=${show(high)}`);
-  referenceFillUniform(rng, rng.takeBlocks(blocksFor(out.length)), out, low, high);
 }
 
-export function fillNormal(rng: Rng, out: Float32Array, mean: number, std: number): void {
+function checkNormal(mean: number, std: number): void {
   checkFinite('mean', mean);
   checkFinite('std', std);
   if (std < 0) throw new ParamError(`std must be >= 0, got ${show(std)}`);
-  referenceFillNormal(rng, rng.takeBlocks(blocksFor(out.length)), out, mean, std);
 }
 
-export function fillBernoulli(rng: Rng, out: Float32Array, p: number): void {
+function checkBernoulli(p: number): void {
   checkFinite('p', p);
   if (p < 0 || p > 1) throw new ParamError(`p must be in [0, 1], got ${show(p)}`);
-  referenceFillBernoulli(rng, rng.takeBlocks(blocksFor(out.length)), out, p);
+}
+
+/** Checks that ptr..ptr+4n is an aligned f32 range inside wasm memory, so a kernel cannot trap. */
+function checkRange(ptr: number, n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new ParamError(`n must be a non-negative integer, got ${show(n)}`);
+  const end = ptr + 4 * n;
+  if (!Number.isInteger(ptr) || ptr < 0 || ptr % 4 !== 0 || end > heap().memory.buffer.byteLength) {
+    throw new ParamError(`ptr must be a 4-byte-aligned wasm address with room for n=${n} floats, got ${show(ptr)}`);
+  }
+}
+
+const TWO_POW_32 = 2 ** 32;
+const fround = Math.fround;
+
+/** Values per scratch chunk: bounds the wasm memory a fill of any size borrows (256 KiB). */
+const SCRATCH_VALUES = 1 << 16; // a multiple of 4, so every chunk starts on a block boundary
+
+type KernelFill = (ptr: number, n: number, block: number) => void;
+
+/** Fills `out` by running `fill` into a wasm scratch buffer chunk by chunk and copying out. */
+function fillThroughScratch(out: Float32Array, start: number, fill: KernelFill): void {
+  const chunk = Math.min(out.length, SCRATCH_VALUES);
+  withBuffers([chunk], (scratch) => {
+    for (let offset = 0; offset < out.length; offset += chunk) {
+      const n = Math.min(chunk, out.length - offset);
+      fill(scratch.ptr, n, start + offset / 4);
+      out.set(n === chunk ? scratch.view : scratch.view.subarray(0, n), offset);
+    }
+  });
+}
+
+function uniformKernel(rng: Rng, low: number, high: number): KernelFill {
+  const { fillUniform } = kernels<RandomKernels>();
+  const l = fround(low);
+  const range = fround(fround(high) - l);
+  return (ptr, n, block) => fillUniform(ptr, n, rng.key0, rng.key1, block % TWO_POW_32, Math.floor(block / TWO_POW_32), l, range);
+}
+
+function normalKernel(rng: Rng, mean: number, std: number): KernelFill {
+  const { fillNormal } = kernels<RandomKernels>();
+  return (ptr, n, block) =>
+    fillNormal(ptr, n, rng.key0, rng.key1, block % TWO_POW_32, Math.floor(block / TWO_POW_32), 0, mean, std);
+}
+
+function bernoulliKernel(rng: Rng, p: number): KernelFill {
+  const { fillBernoulli } = kernels<RandomKernels>();
+  return (ptr, n, block) => fillBernoulli(ptr, n, rng.key0, rng.key1, block % TWO_POW_32, Math.floor(block / TWO_POW_32), p);
+}
+
+function truncatedNormalKernel(rng: Rng, mean: number, std: number, low: number, high: number): KernelFill {
+  const { fillTruncatedNormal } = kernels<RandomKernels>();
+  return (ptr, n, block) =>
+    fillTruncatedNormal(
+      ptr,
+      n,
+      rng.key0,
+      rng.key1,
+      block % TWO_POW_32,
+      Math.floor(block / TWO_POW_32),
+      mean,
+      std,
+      low,
+      high,
+      TRUNCATED_MAX_ATTEMPTS,
+    );
+}
+
+/** f32 values uniform in [low, high) into `out`. */
+export function fillUniform(rng: Rng, out: Float32Array, low: number, high: number): void {
+  checkUniform(low, high);
+  const start = rng.takeBlocks(blocksFor(out.length));
+  if (out.length === 0) return;
+  if (isReady()) fillThroughScratch(out, start, uniformKernel(rng, low, high));
+  else referenceFillUniform(rng, start, out, low, high);
+}
+
+/** f32 values from N(mean, std²) into `out` (Box–Muller). */
+export function fillNormal(rng: Rng, out: Float32Array, mean: number, std: number): void {
+  checkNormal(mean, std);
+  const start = rng.takeBlocks(blocksFor(out.length));
+  if (out.length === 0) return;
+  if (isReady()) fillThroughScratch(out, start, normalKernel(rng, mean, std));
+  else referenceFillNormal(rng, start, out, mean, std);
+}
+
+/** 1 with probability p, else 0, into `out`. */
+export function fillBernoulli(rng: Rng, out: Float32Array, p: number): void {
+  checkBernoulli(p);
+  const start = rng.takeBlocks(blocksFor(out.length));
+  if (out.length === 0) return;
+  if (isReady()) fillThroughScratch(out, start, bernoulliKernel(rng, p));
+  else referenceFillBernoulli(rng, start, out, p);
+}
+
+/** Like fillUniform, into n floats of wasm memory at ptr (for buffers models keep there). */
+export function fillUniformAt(rng: Rng, ptr: number, n: number, low: number, high: number): void {
+  checkUniform(low, high);
+  checkRange(ptr, n);
+  uniformKernel(rng, low, high)(ptr, n, rng.takeBlocks(blocksFor(n)));
+}
+
+/** Like fillNormal, into n floats of wasm memory at ptr. */
+export function fillNormalAt(rng: Rng, ptr: number, n: number, mean: number, std: number): void {
+  checkNormal(mean, std);
+  checkRange(ptr, n);
+  normalKernel(rng, mean, std)(ptr, n, rng.takeBlocks(blocksFor(n)));
+}
+
+/** Like fillBernoulli, into n floats of wasm memory at ptr. */
+export function fillBernoulliAt(rng: Rng, ptr: number, n: number, p: number): void {
+  checkBernoulli(p);
+  checkRange(ptr, n);
+  bernoulliKernel(rng, p)(ptr, n, rng.takeBlocks(blocksFor(n)));
 }
 
 /** Smallest probability mass [low, high] may hold for rejection sampling to be sound and quick. */
 export const TRUNCATED_MIN_MASS = 0.05;
 
-export function fillTruncatedNormal(
-  rng: Rng,
-  out: Float32Array,
-  mean: number,
-  std: number,
-  low: number,
-  high: number,
-): void {
-  checkFinite('mean', mean);
-  checkFinite('std', std);
+function checkTruncatedNormal(mean: number, std: number, low: number, high: number): void {
+  checkNormal(mean, std);
   checkFinite('low', low);
   checkFinite('high', high);
-  if (std < 0) throw new ParamError(`std must be >= 0, got ${show(std)}`);
   if (!(low < high)) throw new ParamError(`low must be < high, got low=${show(low)}, high=${show(high)}`);
   const mass = std === 0 ? (mean >= low && mean <= high ? 1 : 0) : normalCdf((high - mean) / std) - normalCdf((low - mean) / std);
   if (mass < TRUNCATED_MIN_MASS) {
@@ -80,8 +217,51 @@ export function fillTruncatedNormal(
         `N(${show(mean)}, ${show(std)}²); nninit samples it by rejection and needs at least ${TRUNCATED_MIN_MASS}`,
     );
   }
-  referenceFillTruncatedNormal(rng, rng.takeBlocks(blocksFor(out.length)), out, mean, std, low, high);
 }
+
+/** f32 values from N(mean, std²) restricted to the absolute bounds [low, high] into `out`. */
+export function fillTruncatedNormal(
+  rng: Rng,
+  out: Float32Array,
+  mean: number,
+  std: number,
+  low: number,
+  high: number,
+): void {
+  checkTruncatedNormal(mean, std, low, high);
+  const start = rng.takeBlocks(blocksFor(out.length));
+  if (out.length === 0) return;
+  if (isReady()) fillThroughScratch(out, start, truncatedNormalKernel(rng, mean, std, low, high));
+  else referenceFillTruncatedNormal(rng, start, out, mean, std, low, high);
+}
+
+/** Like fillTruncatedNormal, into n floats of wasm memory at ptr. */
+export function fillTruncatedNormalAt(
+  rng: Rng,
+  ptr: number,
+  n: number,
+  mean: number,
+  std: number,
+  low: number,
+  high: number,
+): void {
+  checkTruncatedNormal(mean, std, low, high);
+  checkRange(ptr, n);
+  truncatedNormalKernel(rng, mean, std, low, high)(ptr, n, rng.takeBlocks(blocksFor(n)));
+}
+
+/** Runs every fill kernel a few times at ready() so V8 has optimized them before first use. */
+function warmUp(): void {
+  const rng = new Rng(0);
+  const out = new Float32Array(4096);
+  for (let i = 0; i < 4; i++) {
+    fillUniform(rng, out, 0, 1);
+    fillNormal(rng, out, 0, 1);
+    fillBernoulli(rng, out, 0.5);
+    fillTruncatedNormal(rng, out, 0, 1, -2, 2);
+  }
+}
+registerWarmup(warmUp);
 
 /** Standard normal CDF (W. J. Cody's erfc rational approximations would be exact to f64; this is ~1e-7). */
 export function normalCdf(x: number): number {

@@ -1,0 +1,74 @@
+import { ParamError, show } from '../errors.js';
+import { Rng } from '../random.js';
+
+/*
+ * Option parsing shared by the initializers. Every check treats `undefined` as "use the default"
+ * and anything else, 0 included, as the caller's choice (TF.js's `args.x || default` would
+ * silently replace an explicit 0; we must not).
+ */
+
+/** Largest finite float32. Parameters end up in a Float32Array, so they must fit one. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Rejects an options argument that is not a plain object, and any key `initializer` does not
+ * take, so that a typo such as `{ seeds: 1 }` fails loudly instead of being ignored.
+ */
+export function checkOptions(initializer: string, options: unknown, allowed: readonly string[]): void {
+  if (options instanceof Rng) {
+    throw new ParamError(`init.${initializer}: options must be an object; pass a stream as { rng }, not the Rng itself`);
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ParamError(`init.${initializer}: options must be an object, got ${show(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      const takes = allowed.length === 0 ? 'it takes no options' : `it takes ${allowed.join(', ')}`;
+      throw new ParamError(`init.${initializer}: unknown option ${show(key)} (${takes})`);
+    }
+  }
+}
+
+/** A finite number within float32 range; `fallback` when undefined, or an error if there is no fallback. */
+export function finiteNumber(name: string, value: unknown, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !(Math.abs(value) <= FLOAT32_MAX)) {
+    throw new ParamError(`${name} must be a finite number (float32 range), got ${show(value)}`);
+  }
+  return value;
+}
+
+/** Like `finiteNumber`, and also at least 0. */
+export function nonNegativeNumber(name: string, value: unknown, fallback?: number): number {
+  const number = finiteNumber(name, value, fallback);
+  if (number < 0) throw new ParamError(`${name} must be >= 0, got ${show(number)}`);
+  return number;
+}
+
+/** A positive integer, or `fallback` when undefined. */
+export function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ParamError(`${name} must be a positive integer, got ${show(value)}`);
+  }
+  return value;
+}
+
+/** PyTorch and Keras spell names in snake_case ('leaky_relu', 'fan_in'); ours are camelCase. */
+function snakeToCamel(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/**
+ * One of `accepted` (camelCase), also accepting its snake_case spelling; `fallback` when
+ * undefined, or an error if there is no fallback. Returns the camelCase name.
+ */
+export function oneOf<T extends string>(name: string, value: unknown, accepted: readonly T[], fallback?: T): T {
+  if (value === undefined && fallback !== undefined) return fallback;
+  const camel = typeof value === 'string' ? snakeToCamel(value) : undefined;
+  const match = accepted.find((candidate) => candidate === camel);
+  if (match === undefined) {
+    throw new ParamError(`${name} must be one of ${accepted.map(show).join(', ')}, got ${show(value)}`);
+  }
+  return match;
+}

@@ -1,0 +1,196 @@
+import { ParamError, ShapeError, show } from '../errors.js';
+import { blocksFor, Rng } from '../random.js';
+import { allocF32, kernels, registerWarmup, withBuffers } from '../runtime/index.js';
+import { checkShape, sizeOf, type Tensor } from '../tensor.js';
+
+/**
+ * The wasm exports of assembly/elementwise.ts. Pointers are byte addresses of f32 buffers in wasm
+ * memory, counts are elements; an output may be the same buffer as an input. Documented there.
+ */
+export interface ElementwiseKernels {
+  biasAdd(x: number, bias: number, out: number, rows: number, cols: number): void;
+  sigmoid(x: number, out: number, n: number): void;
+  sigmoidBackward(y: number, dy: number, dx: number, n: number): void;
+  tanh(x: number, out: number, n: number): void;
+  tanhBackward(y: number, dy: number, dx: number, n: number): void;
+  relu(x: number, out: number, n: number): void;
+  reluBackward(x: number, dy: number, dx: number, n: number): void;
+  leakyRelu(x: number, out: number, n: number, slope: number): void;
+  leakyReluBackward(x: number, dy: number, dx: number, n: number, slope: number): void;
+  softplus(x: number, out: number, n: number): void;
+  softmax(x: number, out: number, rows: number, cols: number): void;
+  logSoftmax(x: number, out: number, rows: number, cols: number): void;
+  softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  logSoftmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  sigmoidBernoulli(
+    x: number,
+    bias: number,
+    prob: number,
+    sample: number,
+    rows: number,
+    cols: number,
+    key0: number,
+    key1: number,
+    blockLo: number,
+    blockHi: number,
+    substream: number,
+  ): void;
+}
+
+/** The elementwise kernels, for models that keep their buffers in wasm memory (internal). */
+export function elementwiseKernels(): ElementwiseKernels {
+  return kernels<ElementwiseKernels>();
+}
+
+const TWO_POW_32 = 2 ** 32;
+
+/**
+ * The RBM's inner step on wasm buffers (internal): prob = σ(x + bias) row-wise, and
+ * sample = Bernoulli(prob) as 0/1, drawing ⌈rows·cols / 4⌉ blocks of `rng` exactly as
+ * `fillBernoulli` would for rows·cols values. `bias` 0 means no bias; prob may be x; sample may
+ * be x but not prob or bias.
+ */
+export function sigmoidBernoulli(
+  x: number,
+  bias: number,
+  prob: number,
+  sample: number,
+  rows: number,
+  cols: number,
+  rng: Rng,
+  substream = 0,
+): void {
+  const start = rng.takeBlocks(blocksFor(rows * cols));
+  elementwiseKernels().sigmoidBernoulli(
+    x,
+    bias,
+    prob,
+    sample,
+    rows,
+    cols,
+    rng.key0,
+    rng.key1,
+    start % TWO_POW_32,
+    Math.floor(start / TWO_POW_32),
+    substream,
+  );
+}
+
+// --- public API: Tensor in, new Tensor out ------------------------------------------------------------
+
+function checkTensor(t: unknown, name: string): { shape: number[]; data: Float32Array } {
+  const candidate = t as Tensor | null;
+  if (typeof candidate !== 'object' || candidate === null || !(candidate.data instanceof Float32Array)) {
+    throw new ParamError(`${name} must be a Tensor ({ shape, data: Float32Array }), got ${show(t)}`);
+  }
+  const shape = checkShape(candidate.shape, `${name}.shape`);
+  if (sizeOf(shape) !== candidate.data.length) {
+    throw new ShapeError(`${name}.data has ${candidate.data.length} elements but its shape ${show(shape)} needs ${sizeOf(shape)}`);
+  }
+  return { shape, data: candidate.data };
+}
+
+/** Copies t into wasm memory, runs `kernel` in place on it, and returns the result as a new Tensor. */
+function inPlace(t: Tensor, name: string, kernel: (ptr: number, shape: number[]) => void): Tensor {
+  const { shape, data } = checkTensor(t, name);
+  const result = withBuffers([data.length], (buffer) => {
+    buffer.write(data);
+    kernel(buffer.ptr, shape);
+    return buffer.toArray();
+  });
+  return { shape, data: result };
+}
+
+/** rows × cols with cols the last axis, for row-wise operations. */
+function lastAxis(shape: number[]): { rows: number; cols: number } {
+  const cols = shape[shape.length - 1];
+  return { rows: sizeOf(shape) / cols, cols };
+}
+
+/** The logistic sigmoid 1 / (1 + e^−x), elementwise, as a new Tensor (σ(±∞) = 1 and 0). */
+export function sigmoid(t: Tensor): Tensor {
+  return inPlace(t, 'sigmoid input', (ptr, shape) => elementwiseKernels().sigmoid(ptr, ptr, sizeOf(shape)));
+}
+
+/** tanh, elementwise, as a new Tensor. */
+export function tanh(t: Tensor): Tensor {
+  return inPlace(t, 'tanh input', (ptr, shape) => elementwiseKernels().tanh(ptr, ptr, sizeOf(shape)));
+}
+
+/** max(x, 0), elementwise, as a new Tensor (NaN stays NaN, like PyTorch). */
+export function relu(t: Tensor): Tensor {
+  return inPlace(t, 'relu input', (ptr, shape) => elementwiseKernels().relu(ptr, ptr, sizeOf(shape)));
+}
+
+/** x > 0 ? x : slope·x, elementwise, as a new Tensor. `slope` defaults to 0.01 like PyTorch. */
+export function leakyRelu(t: Tensor, slope = 0.01): Tensor {
+  if (typeof slope !== 'number' || !Number.isFinite(slope)) {
+    throw new ParamError(`slope must be a finite number, got ${show(slope)}`);
+  }
+  return inPlace(t, 'leakyRelu input', (ptr, shape) => elementwiseKernels().leakyRelu(ptr, ptr, sizeOf(shape), slope));
+}
+
+/** log(1 + e^x), elementwise, in the stable form max(x, 0) + log1p(e^−|x|), as a new Tensor. */
+export function softplus(t: Tensor): Tensor {
+  return inPlace(t, 'softplus input', (ptr, shape) => elementwiseKernels().softplus(ptr, ptr, sizeOf(shape)));
+}
+
+/**
+ * Softmax along the last axis (PyTorch's dim = −1), computed stably as e^(x − max) / Σ, as a new
+ * Tensor. Like PyTorch, a row holding NaN or +∞, or only −∞, comes out NaN; −∞ elements give 0.
+ */
+export function softmax(t: Tensor): Tensor {
+  return inPlace(t, 'softmax input', (ptr, shape) => {
+    const { rows, cols } = lastAxis(shape);
+    elementwiseKernels().softmax(ptr, ptr, rows, cols);
+  });
+}
+
+/** log(softmax(x)) along the last axis, computed as (x − max) − log Σ e^(x − max), as a new Tensor. */
+export function logSoftmax(t: Tensor): Tensor {
+  return inPlace(t, 'logSoftmax input', (ptr, shape) => {
+    const { rows, cols } = lastAxis(shape);
+    elementwiseKernels().logSoftmax(ptr, ptr, rows, cols);
+  });
+}
+
+// V8 first runs each kernel as baseline code and swaps in optimized code on a later call, once the
+// function has used up a budget of loop iterations × body size (WASM-NOTES). Two calls on 64K
+// elements use it up for every kernel here (three on 4K left even sigmoid unoptimized).
+const WARMUP_LENGTH = 1 << 16;
+const WARMUP_CALLS = 2;
+
+registerWarmup(() => {
+  const k = elementwiseKernels();
+  const x = allocF32(WARMUP_LENGTH);
+  const y = allocF32(WARMUP_LENGTH);
+  const bias = allocF32(64);
+  try {
+    x.view.fill(0.5);
+    bias.view.fill(0);
+    const n = WARMUP_LENGTH;
+    const rows = WARMUP_LENGTH / 64;
+    const rng = new Rng(0);
+    for (let call = 0; call < WARMUP_CALLS; call++) {
+      k.biasAdd(x.ptr, bias.ptr, y.ptr, rows, 64);
+      k.sigmoid(x.ptr, y.ptr, n);
+      k.sigmoidBackward(x.ptr, x.ptr, y.ptr, n);
+      k.tanh(x.ptr, y.ptr, n);
+      k.tanhBackward(x.ptr, x.ptr, y.ptr, n);
+      k.relu(x.ptr, y.ptr, n);
+      k.reluBackward(x.ptr, x.ptr, y.ptr, n);
+      k.leakyRelu(x.ptr, y.ptr, n, 0.01);
+      k.leakyReluBackward(x.ptr, x.ptr, y.ptr, n, 0.01);
+      k.softplus(x.ptr, y.ptr, n);
+      k.softmax(x.ptr, y.ptr, rows, 64);
+      k.logSoftmax(x.ptr, y.ptr, rows, 64);
+      k.softmaxBackward(x.ptr, x.ptr, y.ptr, rows, 64);
+      k.logSoftmaxBackward(x.ptr, x.ptr, y.ptr, rows, 64);
+      sigmoidBernoulli(x.ptr, bias.ptr, y.ptr, x.ptr, rows, 64, rng);
+    }
+  } finally {
+    bias.free();
+    y.free();
+    x.free();
+  }
+});

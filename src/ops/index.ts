@@ -1,1 +1,2 @@
-export {};
+export { matmul, type MatmulOptions } from './matmul.js';
+export { sigmoid, tanh, relu, leakyRelu, softplus, softmax, logSoftmax } from './elementwise.js';

@@ -1,0 +1,76 @@
+import { ParamError, ShapeError, show } from '../errors.js';
+import { withBuffers } from '../runtime/index.js';
+import { sizeOf, type Tensor } from '../tensor.js';
+import { gemmInto, reserveGemmWorkspace } from './gemm.js';
+
+export interface MatmulOptions {
+  /** Use aᵀ in place of a (a is stored k×m). */
+  transposeA?: boolean;
+  /** Use bᵀ in place of b (b is stored n×k). */
+  transposeB?: boolean;
+}
+
+const MATMUL_OPTIONS: readonly string[] = ['transposeA', 'transposeB'];
+
+function checkMatrix(t: unknown, name: string): { rows: number; cols: number; data: Float32Array } {
+  const candidate = t as Tensor | null;
+  if (typeof candidate !== 'object' || candidate === null || !(candidate.data instanceof Float32Array)) {
+    throw new ParamError(`matmul: ${name} must be a Tensor ({ shape, data: Float32Array }), got ${show(t)}`);
+  }
+  const shape = candidate.shape;
+  const isMatrix =
+    Array.isArray(shape) && shape.length === 2 && shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1);
+  if (!isMatrix) throw new ShapeError(`matmul: ${name} must be 2-D with positive dimensions, got shape ${show(shape)}`);
+  if (sizeOf(shape) !== candidate.data.length) {
+    throw new ShapeError(`matmul: ${name}.data has ${candidate.data.length} elements but shape ${show(shape)} needs ${sizeOf(shape)}`);
+  }
+  return { rows: shape[0], cols: shape[1], data: candidate.data };
+}
+
+function checkFlag(options: Record<string, unknown>, name: string): boolean {
+  const value = options[name];
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new ParamError(`matmul: ${name} must be a boolean, got ${show(value)}`);
+  return value;
+}
+
+/**
+ * The matrix product op(a)·op(b) of two 2-D f32 tensors, as a new Tensor of shape [m, n], where
+ * op(a) is a or aᵀ (m×k) and op(b) is b or bᵀ (k×n). Every transpose form runs the same packed
+ * SIMD kernel. NaN and ±∞ propagate as IEEE arithmetic says (∞·0 = NaN).
+ *
+ * ```ts
+ * const y = nninit.ops.matmul(x, w, { transposeB: true });   // x·wᵀ, w stored [out, in]
+ * ```
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ParamError(`matmul: options must be an object, got ${show(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!MATMUL_OPTIONS.includes(key)) {
+      throw new ParamError(`matmul: unknown option ${show(key)} (it takes ${MATMUL_OPTIONS.join(', ')})`);
+    }
+  }
+  const transA = checkFlag(options as Record<string, unknown>, 'transposeA');
+  const transB = checkFlag(options as Record<string, unknown>, 'transposeB');
+  const left = checkMatrix(a, 'a');
+  const right = checkMatrix(b, 'b');
+  const m = transA ? left.cols : left.rows;
+  const k = transA ? left.rows : left.cols;
+  const kB = transB ? right.cols : right.rows;
+  const n = transB ? right.rows : right.cols;
+  if (k !== kB) {
+    const opA = transA ? `aᵀ (a is ${show(a.shape)})` : `a ${show(a.shape)}`;
+    const opB = transB ? `bᵀ (b is ${show(b.shape)})` : `b ${show(b.shape)}`;
+    throw new ShapeError(`matmul: inner dimensions differ: ${opA} has ${k} columns but ${opB} has ${kB} rows`);
+  }
+  reserveGemmWorkspace(m, n, k);
+  const data = withBuffers([m * k, k * n, m * n], (bufA, bufB, bufC) => {
+    bufA.write(left.data);
+    bufB.write(right.data);
+    gemmInto(transA, transB, m, n, k, 1, bufA.ptr, left.cols, bufB.ptr, right.cols, 0, bufC.ptr, n);
+    return bufC.toArray();
+  });
+  return { shape: [m, n], data };
+}

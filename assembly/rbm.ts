@@ -8,10 +8,23 @@
 //
 // Binary hidden states are kept as lists of active units, not as 0/1 floats: the visible half-step
 // then adds only the rows of W whose unit is on, instead of a dense product with a 0/1 matrix.
-// A list holds, for each active unit j, the byte offset j·nVisible·4 of W's row j; row r's list
-// starts at active + r·nHidden·4 and its length is counts[r] (i32).
+// A list holds, for each active unit j, the byte offset j·64 of W[j, strip] in a strip of W
+// packed by rbmPackStrips; row r's list starts at active + r·nHidden·4 and its length is
+// counts[r] (i32).
 import { gemm, gemmWorkspaceBytes } from './gemm';
-import { cosLanes, philoxWord0, philoxWord1, philoxWord2, philoxWord3, philoxWords16, philoxBatch, radiusLanes, sinLanes, storeTransposed, uniform01Lanes } from './philox';
+import {
+  cosLanes,
+  philoxBatch,
+  philoxWord0,
+  philoxWord1,
+  philoxWord2,
+  philoxWord3,
+  philoxWords16,
+  radiusLanes,
+  sinLanes,
+  storeTransposed,
+  uniform01Lanes,
+} from './philox';
 import { sigmoidLanes, softplusLanes } from './simd-math';
 
 /** Columns per strip: four f32x4 vectors, which one Philox lane batch (4 blocks) covers. */
@@ -22,18 +35,20 @@ const WORDS_OFFSET: usize = 0;
 const TAIL_IN_OFFSET: usize = 64;
 const TAIL_BIAS_OFFSET: usize = 128;
 const TAIL_OUT_OFFSET: usize = 192;
-const SCRATCH_BYTES: usize = 256;
+const TILE_OFFSET: usize = 256;
+const SCRATCH_BYTES: usize = 384;
 
 /** Bytes of workspace that every kernel below needs for up to `rows` rows (64-byte aligned). */
 export function rbmWorkspaceBytes(rows: i32, nVisible: i32, nHidden: i32): usize {
-  const hidden = gemmWorkspaceBytes(rows, nHidden, nVisible);
-  const visible = gemmWorkspaceBytes(rows, nVisible, nHidden);
-  const statistics = gemmWorkspaceBytes(nHidden, nVisible, 2 * rows);
-  return SCRATCH_BYTES + max(hidden, max(visible, statistics));
+  const depth = <usize>(2 * rows);
+  const hiddenProduct = (<usize>nVisible << 4) + (<usize>nVisible << 2);
+  const statistics = <usize>((nHidden + 3) & ~3) * depth * 4 + depth * (TILE_COLS * 4 + 4);
+  const visibleMean = gemmWorkspaceBytes(rows, nVisible, nHidden);
+  return SCRATCH_BYTES + max(max(hiddenProduct, statistics), visibleMean);
 }
 
 // @ts-ignore: decorator
-@inline function gemmWorkspace(workspace: usize): usize {
+@inline function productScratch(workspace: usize): usize {
   return workspace + SCRATCH_BYTES;
 }
 
@@ -64,13 +79,445 @@ function loadTail(dst: usize, src: usize, count: i32): void {
   return v128.and(f32x4.lt(uniform01Lanes(v128.load(words + offset)), p), f32x4.splat(1));
 }
 
+// --- products that skip zeros -------------------------------------------------------------------
+// Training data is often mostly exact zeros (81% of MNIST's pixels), and a 4×8 register tile needs
+// a depth step only when one of its operand values there is nonzero. The two products below pack
+// one operand with its all-zero depth steps removed and keep each kept step's byte offset into
+// the other operand, which is read at the same step. Dense operands (probabilities) keep every
+// step and lose little to the indirection. Tiles are 4 × 8 as in gemm.ts (8 accumulators fit
+// V8's 16 XMM registers).
+
+const TILE_ROWS: i32 = 4;
+const TILE_COLS: i32 = 8;
+
+/** Floats of W packed by rbmPackWeights: panels of 8 hidden units × nVisible. */
+export function rbmPackedWeightsLength(nHidden: i32, nVisible: i32): i32 {
+  return ((nHidden + TILE_COLS - 1) / TILE_COLS) * TILE_COLS * nVisible;
+}
+
+/**
+ * Writes 4 rows (stride `strideBytes`) of `count` floats transposed: dst + k·stepBytes gets the 4
+ * rows' values at column k.
+ */
+function transposeRows(src: usize, strideBytes: usize, count: i32, dst: usize, stepBytes: usize): void {
+  const r1 = src + strideBytes;
+  const r2 = r1 + strideBytes;
+  const r3 = r2 + strideBytes;
+  let k = 0;
+  for (; k + 4 <= count; k += 4) {
+    const offset = <usize>k << 2;
+    const x0 = v128.load(src + offset);
+    const x1 = v128.load(r1 + offset);
+    const x2 = v128.load(r2 + offset);
+    const x3 = v128.load(r3 + offset);
+    const lo01 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
+    const hi01 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+    const lo23 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+    const hi23 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+    const at = dst + <usize>k * stepBytes;
+    v128.store(at, i32x4.shuffle(lo01, lo23, 0, 1, 4, 5));
+    v128.store(at + stepBytes, i32x4.shuffle(lo01, lo23, 2, 3, 6, 7));
+    v128.store(at + 2 * stepBytes, i32x4.shuffle(hi01, hi23, 0, 1, 4, 5));
+    v128.store(at + 3 * stepBytes, i32x4.shuffle(hi01, hi23, 2, 3, 6, 7));
+  }
+  for (; k < count; k++) {
+    const offset = <usize>k << 2;
+    const at = dst + <usize>k * stepBytes;
+    store<f32>(at, load<f32>(src + offset));
+    store<f32>(at, load<f32>(r1 + offset), 4);
+    store<f32>(at, load<f32>(r2 + offset), 8);
+    store<f32>(at, load<f32>(r3 + offset), 12);
+  }
+}
+
+/**
+ * Packs W [nHidden, nVisible] for the hidden products: panel p holds, for each visible unit i,
+ * W[8p .. 8p+7, i] (zeros past nHidden), so that one tile step reads 8 weights contiguously.
+ * `packed` holds rbmPackedWeightsLength floats. Repack after every change to W.
+ */
+export function rbmPackWeights(weights: usize, nHidden: i32, nVisible: i32, packed: usize): void {
+  const rowBytes = <usize>nVisible << 2;
+  const stepBytes: usize = TILE_COLS * 4;
+  for (let p = 0; p < nHidden; p += TILE_COLS) {
+    const panel = packed + <usize>p * rowBytes;
+    if (p + TILE_COLS <= nHidden) {
+      transposeRows(weights + <usize>p * rowBytes, rowBytes, nVisible, panel, stepBytes);
+      transposeRows(weights + <usize>(p + 4) * rowBytes, rowBytes, nVisible, panel + 16, stepBytes);
+      continue;
+    }
+    for (let i = 0; i < nVisible; i++) {
+      for (let u = 0; u < TILE_COLS; u++) {
+        const value: f32 = p + u < nHidden ? load<f32>(weights + <usize>(p + u) * rowBytes + (<usize>i << 2)) : 0;
+        store<f32>(panel + <usize>i * stepBytes + (<usize>u << 2), value);
+      }
+    }
+  }
+}
+
+/**
+ * Packs the values of up to 4 rows at each depth step (missing rows read as 0), keeping only the
+ * steps where some value is nonzero; steps[t] = the kept step's index · `indexBytes`. Returns the
+ * number of kept steps.
+ */
+function packNonzeroSteps(src: usize, strideBytes: usize, rows: i32, depth: i32, packed: usize, steps: usize, indexBytes: i32): i32 {
+  let kept = 0;
+  const r1 = rows > 1 ? src + strideBytes : 0;
+  const r2 = rows > 2 ? src + 2 * strideBytes : 0;
+  const r3 = rows > 3 ? src + 3 * strideBytes : 0;
+  let k = 0;
+  for (; k + 4 <= depth; k += 4) {
+    const offset = <usize>k << 2;
+    const x0 = v128.load(src + offset);
+    const x1 = r1 != 0 ? v128.load(r1 + offset) : f32x4.splat(0);
+    const x2 = r2 != 0 ? v128.load(r2 + offset) : f32x4.splat(0);
+    const x3 = r3 != 0 ? v128.load(r3 + offset) : f32x4.splat(0);
+    const lo01 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
+    const hi01 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+    const lo23 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+    const hi23 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+    kept = keepStep(i32x4.shuffle(lo01, lo23, 0, 1, 4, 5), k * indexBytes, kept, packed, steps);
+    kept = keepStep(i32x4.shuffle(lo01, lo23, 2, 3, 6, 7), (k + 1) * indexBytes, kept, packed, steps);
+    kept = keepStep(i32x4.shuffle(hi01, hi23, 0, 1, 4, 5), (k + 2) * indexBytes, kept, packed, steps);
+    kept = keepStep(i32x4.shuffle(hi01, hi23, 2, 3, 6, 7), (k + 3) * indexBytes, kept, packed, steps);
+  }
+  for (; k < depth; k++) {
+    const offset = <usize>k << 2;
+    let x = f32x4.splat(load<f32>(src + offset));
+    x = f32x4.replace_lane(x, 1, r1 != 0 ? load<f32>(r1 + offset) : 0);
+    x = f32x4.replace_lane(x, 2, r2 != 0 ? load<f32>(r2 + offset) : 0);
+    x = f32x4.replace_lane(x, 3, r3 != 0 ? load<f32>(r3 + offset) : 0);
+    kept = keepStep(x, k * indexBytes, kept, packed, steps);
+  }
+  return kept;
+}
+
+/** Appends one step (branch-free: it is always written, and counted only when nonzero). */
+// @ts-ignore: decorator
+@inline function keepStep(values: v128, index: i32, kept: i32, packed: usize, steps: usize): i32 {
+  v128.store(packed + (<usize>kept << 4), values);
+  store<i32>(steps + (<usize>kept << 2), index);
+  return kept + <i32>v128.any_true(values);
+}
+
+/**
+ * The 4×8 tile over the kept steps, the 4-value operand packed (16 bytes per step) and the 8-value
+ * one read at panel + steps[t]; stored to c.
+ */
+function tileGatheringWide(kept: i32, narrow: usize, steps: usize, panel: usize, c: usize, ldcBytes: usize): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  const end = steps + (<usize>kept << 2);
+  for (; steps < end; steps += 4) {
+    const b = panel + <usize>load<i32>(steps);
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let a = v128.load32_splat(narrow);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(narrow, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(narrow, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(narrow, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    narrow += 16;
+  }
+  storeTile(c, ldcBytes, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+/** tileGatheringWide when every step is kept: both operands advance with immediate offsets. */
+function tileDense(depth: i32, narrow: usize, panel: usize, c: usize, ldcBytes: usize): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  for (let t = 0; t < depth; t++) {
+    const b0 = v128.load(panel);
+    const b1 = v128.load(panel, 16);
+    let a = v128.load32_splat(narrow);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(narrow, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(narrow, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(narrow, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    narrow += 16;
+    panel += 32;
+  }
+  storeTile(c, ldcBytes, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+/**
+ * The statistics tile: first `kept` steps with the 8-value operand packed (32 bytes per step) and
+ * the 4-value one read at panel + steps[t], then `dense` steps where both follow on contiguously
+ * (the 4-value operand from denseNarrow). Then the update of this tile of the weights (see
+ * updateTile), or, for an edge tile (`scratch` ≠ 0), the plain sums stored to scratch.
+ */
+function tileStatistics(
+  kept: i32,
+  dense: i32,
+  wide: usize,
+  steps: usize,
+  panel: usize,
+  denseNarrow: usize,
+  gain: f32,
+  momentum: f32,
+  decay: f32,
+  velocity: usize,
+  weights: usize,
+  ldcBytes: usize,
+  scratch: usize,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  const end = steps + (<usize>kept << 2);
+  for (; steps < end; steps += 4) {
+    const narrow = panel + <usize>load<i32>(steps);
+    const b0 = v128.load(wide);
+    const b1 = v128.load(wide, 16);
+    let a = v128.load32_splat(narrow);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(narrow, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(narrow, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(narrow, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    wide += 32;
+  }
+  for (let t = 0; t < dense; t++) {
+    const b0 = v128.load(wide);
+    const b1 = v128.load(wide, 16);
+    let a = v128.load32_splat(denseNarrow);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(denseNarrow, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(denseNarrow, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(denseNarrow, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    wide += 32;
+    denseNarrow += 16;
+  }
+  if (scratch != 0) storeTile(scratch, TILE_COLS * 4, c00, c01, c10, c11, c20, c21, c30, c31);
+  else {
+    const g = f32x4.splat(gain);
+    const m = f32x4.splat(momentum);
+    const d = f32x4.splat(decay);
+    updateRow(velocity, weights, g, m, d, c00, c01);
+    updateRow(velocity + ldcBytes, weights + ldcBytes, g, m, d, c10, c11);
+    updateRow(velocity + 2 * ldcBytes, weights + 2 * ldcBytes, g, m, d, c20, c21);
+    updateRow(velocity + 3 * ldcBytes, weights + 3 * ldcBytes, g, m, d, c30, c31);
+  }
+}
+
+/**
+ * The momentum step on 8 weights from their sums s0, s1 (4 each):
+ * ΔW ← momentum·ΔW + gain·sums − decay·W, then W ← W + ΔW.
+ */
+// @ts-ignore: decorator
+@inline function updateRow(velocity: usize, weights: usize, gain: v128, momentum: v128, decay: v128, s0: v128, s1: v128): void {
+  const w0 = v128.load(weights);
+  const w1 = v128.load(weights, 16);
+  const v0 = f32x4.sub(f32x4.add(f32x4.mul(s0, gain), f32x4.mul(v128.load(velocity), momentum)), f32x4.mul(w0, decay));
+  const v1 = f32x4.sub(f32x4.add(f32x4.mul(s1, gain), f32x4.mul(v128.load(velocity, 16), momentum)), f32x4.mul(w1, decay));
+  v128.store(velocity, v0);
+  v128.store(velocity, v1, 16);
+  v128.store(weights, f32x4.add(w0, v0));
+  v128.store(weights, f32x4.add(w1, v1), 16);
+}
+
+// @ts-ignore: decorator
+@inline function storeTile(
+  c: usize,
+  ldcBytes: usize,
+  c00: v128,
+  c01: v128,
+  c10: v128,
+  c11: v128,
+  c20: v128,
+  c21: v128,
+  c30: v128,
+  c31: v128,
+): void {
+  const c1 = c + ldcBytes;
+  const c2 = c1 + ldcBytes;
+  const c3 = c2 + ldcBytes;
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+  v128.store(c2, c20);
+  v128.store(c2, c21, 16);
+  v128.store(c3, c30);
+  v128.store(c3, c31, 16);
+}
+
+/** Copies the valid rows × cols of an edge tile to c. */
+function copyTile(tile: usize, rows: i32, cols: i32, c: usize, ldcBytes: usize): void {
+  for (let r = 0; r < rows; r++) memory.copy(c + <usize>r * ldcBytes, tile + <usize>r * (TILE_COLS * 4), <usize>cols << 2);
+}
+
+/** The momentum step (updateRow) on the valid rows × cols of an edge tile of sums. */
+function updateEdge(tile: usize, rows: i32, cols: i32, gain: f32, momentum: f32, decay: f32, velocity: usize, weights: usize, ldcBytes: usize): void {
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < cols; k++) {
+      const sum = load<f32>(tile + <usize>r * (TILE_COLS * 4) + (<usize>k << 2));
+      const offset = <usize>r * ldcBytes + (<usize>k << 2);
+      const w = load<f32>(weights + offset);
+      const v = sum * gain + load<f32>(velocity + offset) * momentum - w * decay;
+      store<f32>(velocity + offset, v);
+      store<f32>(weights + offset, w + v);
+    }
+  }
+}
+
+/**
+ * out [rows, nHidden] = v·Wᵀ from packed W. Each group of 4 rows skips the visible units that
+ * are 0 in all four.
+ */
+function hiddenInputs(v: usize, rows: i32, nVisible: i32, nHidden: i32, packedWeights: usize, out: usize, workspace: usize): void {
+  const group = productScratch(workspace);
+  const steps = group + (<usize>nVisible << 4);
+  const tile = workspace + TILE_OFFSET;
+  const vRowBytes = <usize>nVisible << 2;
+  const outRowBytes = <usize>nHidden << 2;
+  const panelBytes = <usize>nVisible * (TILE_COLS * 4);
+  for (let g = 0; g < rows; g += TILE_ROWS) {
+    const groupRows = min(TILE_ROWS, rows - g);
+    const kept = packNonzeroSteps(v + <usize>g * vRowBytes, vRowBytes, groupRows, nVisible, group, steps, TILE_COLS * 4);
+    for (let p = 0; p < nHidden; p += TILE_COLS) {
+      const panel = packedWeights + <usize>(p / TILE_COLS) * panelBytes;
+      const target = out + <usize>g * outRowBytes + (<usize>p << 2);
+      if (groupRows == TILE_ROWS && p + TILE_COLS <= nHidden) {
+        if (kept == nVisible) tileDense(kept, group, panel, target, outRowBytes);
+        else tileGatheringWide(kept, group, steps, panel, target, outRowBytes);
+      } else {
+        tileGatheringWide(kept, group, steps, panel, tile, TILE_COLS * 4);
+        copyTile(tile, groupRows, min(TILE_COLS, nHidden - p), target, outRowBytes);
+      }
+    }
+  }
+}
+
+/**
+ * The momentum step of the weights [nHidden, nVisible] with sums S = hiddenᵀ·visible over `depth`
+ * rows (hidden [depth, nHidden], visible [depth, nVisible]), each tile as soon as its sums are
+ * done: ΔW ← momentum·ΔW + gain·S − decay·W, W ← W + ΔW. In the rows before `denseFrom`, each
+ * panel of 8 visible units skips the rows where all 8 are 0; the rows from `denseFrom` on
+ * (probabilities, never 0) are all used.
+ */
+function updateWeights(
+  hidden: usize,
+  visible: usize,
+  depth: i32,
+  denseFrom: i32,
+  nHidden: i32,
+  nVisible: i32,
+  gain: f32,
+  momentum: f32,
+  decay: f32,
+  velocity: usize,
+  weights: usize,
+  workspace: usize,
+): void {
+  const panelABytes = <usize>depth << 4;
+  const packedA = productScratch(workspace);
+  const packedB = packedA + <usize>((nHidden + 3) >> 2) * panelABytes;
+  const steps = packedB + <usize>depth * (TILE_COLS * 4);
+  const tile = workspace + TILE_OFFSET;
+  const hiddenRowBytes = <usize>nHidden << 2;
+  const visibleRowBytes = <usize>nVisible << 2;
+  // Panels of 4 hidden units over the depth: a row's 4 values are adjacent already.
+  for (let q = 0; q < nHidden; q += TILE_ROWS) {
+    const panel = packedA + <usize>(q >> 2) * panelABytes;
+    for (let b = 0; b < depth; b++) {
+      const from = hidden + <usize>b * hiddenRowBytes + (<usize>q << 2);
+      const to = panel + (<usize>b << 4);
+      if (q + TILE_ROWS <= nHidden) v128.store(to, v128.load(from));
+      else for (let u = 0; u < TILE_ROWS; u++) store<f32>(to + (<usize>u << 2), q + u < nHidden ? load<f32>(from + (<usize>u << 2)) : 0);
+    }
+  }
+  for (let p = 0; p < nVisible; p += TILE_COLS) {
+    const cols = min(TILE_COLS, nVisible - p);
+    let kept = 0;
+    for (let b = 0; b < depth; b++) {
+      const from = visible + <usize>b * visibleRowBytes + (<usize>p << 2);
+      let x0: v128;
+      let x1: v128;
+      if (cols == TILE_COLS) {
+        x0 = v128.load(from);
+        x1 = v128.load(from, 16);
+      } else {
+        memory.fill(tile, 0, TILE_COLS * 4);
+        memory.copy(tile, from, <usize>cols << 2);
+        x0 = v128.load(tile);
+        x1 = v128.load(tile, 16);
+      }
+      // Rows from denseFrom on follow the kept ones in packedB; only the others need a step offset.
+      const packedSteps = b < denseFrom ? kept : kept + b - denseFrom;
+      const to = packedB + (<usize>packedSteps << 5);
+      v128.store(to, x0);
+      v128.store(to, x1, 16);
+      if (b < denseFrom) {
+        store<i32>(steps + (<usize>kept << 2), b << 4);
+        kept += <i32>v128.any_true(v128.or(x0, x1));
+      }
+    }
+    const dense = depth - denseFrom;
+    for (let q = 0; q < nHidden; q += TILE_ROWS) {
+      const panel = packedA + <usize>(q >> 2) * panelABytes;
+      const denseNarrow = panel + (<usize>denseFrom << 4);
+      const offset = <usize>q * visibleRowBytes + (<usize>p << 2);
+      if (q + TILE_ROWS <= nHidden && cols == TILE_COLS) {
+        tileStatistics(kept, dense, packedB, steps, panel, denseNarrow, gain, momentum, decay, velocity + offset, weights + offset, visibleRowBytes, 0);
+      } else {
+        tileStatistics(kept, dense, packedB, steps, panel, denseNarrow, gain, momentum, decay, 0, 0, 0, tile);
+        updateEdge(tile, min(TILE_ROWS, nHidden - q), cols, gain, momentum, decay, velocity + offset, weights + offset, visibleRowBytes);
+      }
+    }
+  }
+}
+
 // --- hidden half-step ----------------------------------------------------------------------------
 
-/** Appends the active units of one strip (bit l of `mask` = unit first + l) as W row offsets. */
+/** Appends the active units of one strip (bit l of `mask` = unit first + l) as offsets into packed strips. */
 // @ts-ignore: decorator
-@inline function appendActive(list: usize, count: i32, first: i32, mask: i32, rowBytes: i32): i32 {
+@inline function appendActive(list: usize, count: i32, first: i32, mask: i32): i32 {
   while (mask != 0) {
-    store<i32>(list + (<usize>count << 2), (first + ctz(mask)) * rowBytes);
+    store<i32>(list + (<usize>count << 2), (first + ctz(mask)) * <i32>STRIP_BYTES);
     count++;
     mask &= mask - 1;
   }
@@ -98,14 +545,14 @@ function loadTail(dst: usize, src: usize, count: i32): void {
  * Hidden half-step: P = σ(v·Wᵀ + c) for `rows` rows of v [rows, nVisible], written to
  * `probabilities` [rows, nHidden] times `sign` (−1 stores the negative phase ready for the
  * statistics product). When `active` ≠ 0 it also samples h ~ Bernoulli(P) into active lists.
- * `probabilities` must not alias v.
+ * W comes packed by rbmPackWeights. `probabilities` must not alias v.
  */
 export function rbmHiddenStep(
   v: usize,
   rows: i32,
   nVisible: i32,
   nHidden: i32,
-  weights: usize,
+  packedWeights: usize,
   hiddenBias: usize,
   sign: f32,
   probabilities: usize,
@@ -117,14 +564,13 @@ export function rbmHiddenStep(
   blockHi: u32,
   workspace: usize,
 ): void {
-  gemm(0, 1, rows, nHidden, nVisible, 1, v, nVisible, weights, nVisible, 0, probabilities, nHidden, gemmWorkspace(workspace));
+  hiddenInputs(v, rows, nVisible, nHidden, packedWeights, probabilities, workspace);
   const words = workspace + WORDS_OFFSET;
   const tailIn = workspace + TAIL_IN_OFFSET;
   const tailBias = workspace + TAIL_BIAS_OFFSET;
   const tailOut = workspace + TAIL_OUT_OFFSET;
   const signLanes = f32x4.splat(sign);
   const base = (<u64>blockHi << 32) | blockLo;
-  const rowBytes = nVisible << 2;
   const fullEnd = nHidden & ~(STRIP - 1);
   const tail = nHidden - fullEnd;
   if (tail > 0) loadTail(tailBias, hiddenBias + (<usize>fullEnd << 2), tail);
@@ -137,7 +583,7 @@ export function rbmHiddenStep(
       const offset = <usize>j << 2;
       if (active != 0) philoxWords16(words, k0, k1, <u32>(block + (j >> 2)), <u32>((block + (j >> 2)) >>> 32), 0);
       const mask = hiddenStrip(row + offset, hiddenBias + offset, row + offset, signLanes, active != 0 ? words : 0);
-      count = appendActive(list, count, j, mask, rowBytes);
+      count = appendActive(list, count, j, mask);
     }
     if (tail > 0) {
       const offset = <usize>fullEnd << 2;
@@ -145,7 +591,7 @@ export function rbmHiddenStep(
       if (active != 0) philoxWords16(words, k0, k1, <u32>(block + (fullEnd >> 2)), <u32>((block + (fullEnd >> 2)) >>> 32), 0);
       const mask = hiddenStrip(tailIn, tailBias, tailOut, signLanes, active != 0 ? words : 0);
       memory.copy(row + offset, tailOut, <usize>tail << 2);
-      count = appendActive(list, count, fullEnd, mask & ((1 << tail) - 1), rowBytes);
+      count = appendActive(list, count, fullEnd, mask & ((1 << tail) - 1));
     }
     if (active != 0) store<i32>(counts + (<usize>r << 2), count);
   }
@@ -211,12 +657,42 @@ export function rbmHiddenStep(
   }
 }
 
+/** Floats of W packed by rbmPackStrips: nHidden rows of 16 floats per strip of 16 visible units. */
+export function rbmPackedStripsLength(nHidden: i32, nVisible: i32): i32 {
+  return ((nVisible + STRIP - 1) / STRIP) * STRIP * nHidden;
+}
+
+/**
+ * Packs W [nHidden, nVisible] for the visible half-step: strip s holds W[j, 16s .. 16s+15] for
+ * j = 0 .. nHidden−1 contiguously (zeros past nVisible). The half-step walks one strip for every
+ * row of the batch; in W's own layout the strip's 64-byte pieces lie nVisible·4 bytes apart, on as
+ * many pages as there are hidden units, and the TLB misses cost more than the adds.
+ */
+export function rbmPackStrips(weights: usize, nHidden: i32, nVisible: i32, packed: usize): void {
+  const rowBytes = <usize>nVisible << 2;
+  const stripBytes = <usize>nHidden * STRIP_BYTES;
+  for (let s = 0; s < nVisible; s += STRIP) {
+    const strip = packed + <usize>(s / STRIP) * stripBytes;
+    const width = min(STRIP, nVisible - s);
+    for (let j = 0; j < nHidden; j++) {
+      const from = weights + <usize>j * rowBytes + (<usize>s << 2);
+      const to = strip + <usize>j * STRIP_BYTES;
+      if (width == STRIP) {
+        v128.store(to, v128.load(from));
+        v128.store(to, v128.load(from, 16), 16);
+        v128.store(to, v128.load(from, 32), 32);
+        v128.store(to, v128.load(from, 48), 48);
+      } else loadTail(to, from, width);
+    }
+  }
+}
+
 /**
  * Visible half-step from binary hidden states given as active lists: x = b + Σ_{j on} W[j, :],
  * so the product costs one vector add per active unit instead of a dense multiply-add per unit.
- * Bernoulli units write σ(x), or a 0/1 sample of it when `sample` ≠ 0; Gaussian units write x,
- * or x + N(0, 1). Works strip by strip so that a 16-column strip of W (nHidden × 64 bytes) stays
- * in L1 while every row's list walks it.
+ * W comes packed by rbmPackStrips; each strip (nHidden × 64 bytes) stays in L1 while every row's
+ * list walks it. Bernoulli units write σ(x), or a 0/1 sample of it when `sample` ≠ 0; Gaussian
+ * units write x, or x + N(0, 1).
  */
 export function rbmVisibleStep(
   active: usize,
@@ -224,7 +700,7 @@ export function rbmVisibleStep(
   rows: i32,
   nHidden: i32,
   nVisible: i32,
-  weights: usize,
+  packedStrips: usize,
   visibleBias: usize,
   gaussian: i32,
   sample: i32,
@@ -236,15 +712,21 @@ export function rbmVisibleStep(
   workspace: usize,
 ): void {
   const words = workspace + WORDS_OFFSET;
-  const tailIn = workspace + TAIL_IN_OFFSET;
+  const tailBias = workspace + TAIL_BIAS_OFFSET;
   const tailOut = workspace + TAIL_OUT_OFFSET;
   const base = (<u64>blockHi << 32) | blockLo;
   const listBytes = <usize>nHidden << 2;
   const outRowBytes = <usize>nVisible << 2;
-  const fullEnd = nVisible & ~(STRIP - 1);
-  for (let s = 0; s < fullEnd; s += STRIP) {
-    const strip = weights + (<usize>s << 2);
-    const bias = visibleBias + (<usize>s << 2);
+  const stripBytes = <usize>nHidden * STRIP_BYTES;
+  for (let s = 0; s < nVisible; s += STRIP) {
+    const strip = packedStrips + <usize>(s / STRIP) * stripBytes;
+    const width = min(STRIP, nVisible - s);
+    // A partial last strip reads a zero-padded copy of its biases and writes through tailOut.
+    let bias = visibleBias + (<usize>s << 2);
+    if (width < STRIP) {
+      loadTail(tailBias, bias, width);
+      bias = tailBias;
+    }
     const b0 = v128.load(bias);
     const b1 = v128.load(bias, 16);
     const b2 = v128.load(bias, 32);
@@ -264,38 +746,13 @@ export function rbmVisibleStep(
         x3 = f32x4.add(x3, v128.load(w, 48));
       }
       const block = rowBlock(base, r, nVisible) + <u64>(s >> 2);
-      visibleStrip(x0, x1, x2, x3, gaussian, sample, k0, k1, block, words, out + <usize>r * outRowBytes + (<usize>s << 2));
-    }
-  }
-  const tail = nVisible - fullEnd;
-  if (tail == 0) return;
-  // The last columns: scalar sums into a zero-padded strip, then the same epilogue.
-  for (let r = 0; r < rows; r++) {
-    loadTail(tailIn, visibleBias + (<usize>fullEnd << 2), tail);
-    let entry = active + <usize>r * listBytes;
-    const end = entry + (<usize>load<i32>(counts + (<usize>r << 2)) << 2);
-    for (; entry < end; entry += 4) {
-      const w = weights + <usize>load<i32>(entry) + (<usize>fullEnd << 2);
-      for (let c = 0; c < tail; c++) {
-        const at = tailIn + (<usize>c << 2);
-        store<f32>(at, load<f32>(at) + load<f32>(w + (<usize>c << 2)));
+      const target = out + <usize>r * outRowBytes + (<usize>s << 2);
+      if (width == STRIP) visibleStrip(x0, x1, x2, x3, gaussian, sample, k0, k1, block, words, target);
+      else {
+        visibleStrip(x0, x1, x2, x3, gaussian, sample, k0, k1, block, words, tailOut);
+        memory.copy(target, tailOut, <usize>width << 2);
       }
     }
-    const block = rowBlock(base, r, nVisible) + <u64>(fullEnd >> 2);
-    visibleStrip(
-      v128.load(tailIn),
-      v128.load(tailIn, 16),
-      v128.load(tailIn, 32),
-      v128.load(tailIn, 48),
-      gaussian,
-      sample,
-      k0,
-      k1,
-      block,
-      words,
-      tailOut,
-    );
-    memory.copy(out + <usize>r * outRowBytes + (<usize>fullEnd << 2), tailOut, <usize>tail << 2);
   }
 }
 
@@ -314,7 +771,7 @@ export function rbmVisibleMean(
   out: usize,
   workspace: usize,
 ): void {
-  gemm(0, 0, rows, nVisible, nHidden, 1, h, nHidden, weights, nVisible, 0, out, nVisible, gemmWorkspace(workspace));
+  gemm(0, 0, rows, nVisible, nHidden, 1, h, nHidden, weights, nVisible, 0, out, nVisible, productScratch(workspace));
   for (let r = 0; r < rows; r++) {
     const row = out + <usize>r * (<usize>nVisible << 2);
     let c = 0;
@@ -370,17 +827,28 @@ function addInto(x: usize, y: usize, n: i32): void {
   for (; i < n; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) + load<f32>(y + (<usize>i << 2)));
 }
 
+/** x[i] −= y[i] over n floats. */
+function subtractFrom(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const offset = <usize>i << 2;
+    v128.store(x + offset, f32x4.sub(v128.load(x + offset), v128.load(y + offset)));
+  }
+  for (; i < n; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) - load<f32>(y + (<usize>i << 2)));
+}
+
 /**
  * One CD/PCD parameter update with momentum, from the statistics of a batch of `rows` rows:
  *   hidden [2·rows, nHidden] = [P(h|v₀); −P(h|v_k)],  visible [2·rows, nVisible] = [v₀; v_k].
  * The weight gradient ⟨v₀ᵀh₀⟩ − ⟨v_kᵀh_k⟩ is then one product hiddenᵀ·visible over the
- * concatenated batch, which the GEMM accumulates straight into the velocity:
+ * concatenated batch, and each 4×8 tile of it updates its weights as soon as it is done:
  *   ΔW ← momentum·ΔW + (lr/rows)·hiddenᵀ·visible − lr·weightDecay·W;  W ← W + ΔW
  *   Δc ← momentum·Δc + (lr/rows)·Σ hidden;  Δb ← momentum·Δb + (lr/rows)·(Σ v₀ − Σ v_k)
  * Sparsity (Hinton's practical guide §11), when sparsityCost > 0: q ← decay·q + (1 − decay)·mean P(h|v₀),
  * and cost·(q − target) is subtracted from every positive-phase probability before the product,
  * which moves both the hidden biases and the weights (by the visible activity) toward the target.
- * Overwrites the positive half of `hidden` when sparsity is on.
+ * Overwrites the positive half of `hidden` when sparsity is on. The first `sparseRows` rows of
+ * `visible` (binary or mostly-zero data) are scanned for zeros to skip; the rest are used densely.
  */
 export function rbmUpdate(
   hidden: usize,
@@ -401,6 +869,7 @@ export function rbmUpdate(
   sparsityCost: f32,
   sparsityDecay: f32,
   hiddenMeans: usize,
+  sparseRows: i32,
   workspace: usize,
 ): void {
   const step = learningRate / <f32>rows;
@@ -417,8 +886,6 @@ export function rbmUpdate(
       }
     }
   }
-  gemm(1, 0, nHidden, nVisible, 2 * rows, step, hidden, nHidden, visible, nVisible, momentum, weightVelocity, nVisible, gemmWorkspace(workspace));
-
   scale(hiddenVelocity, nHidden, momentum);
   addColumnSums(hidden, 2 * rows, nHidden, step, hiddenVelocity);
   addInto(hiddenBias, hiddenVelocity, nHidden);
@@ -427,23 +894,7 @@ export function rbmUpdate(
   addColumnSums(visible + <usize>rows * (<usize>nVisible << 2), rows, nVisible, -step, visibleVelocity);
   addInto(visibleBias, visibleVelocity, nVisible);
 
-  const n = nHidden * nVisible;
-  const decay = f32x4.splat(learningRate * weightDecay);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const offset = <usize>i << 2;
-    const w = v128.load(weights + offset);
-    const velocity = f32x4.sub(v128.load(weightVelocity + offset), f32x4.mul(decay, w));
-    v128.store(weightVelocity + offset, velocity);
-    v128.store(weights + offset, f32x4.add(w, velocity));
-  }
-  for (; i < n; i++) {
-    const offset = <usize>i << 2;
-    const w = load<f32>(weights + offset);
-    const velocity = load<f32>(weightVelocity + offset) - learningRate * weightDecay * w;
-    store<f32>(weightVelocity + offset, velocity);
-    store<f32>(weights + offset, w + velocity);
-  }
+  updateWeights(hidden, visible, 2 * rows, sparseRows, nHidden, nVisible, step, momentum, learningRate * weightDecay, weightVelocity, weights, workspace);
 }
 
 // --- monitoring ----------------------------------------------------------------------------------
@@ -474,14 +925,15 @@ function visibleEnergy(v: usize, visibleBias: usize, nVisible: i32, gaussian: i3
 
 /**
  * Free energy of each row of v into out (f64): F(v) = −b·v − Σ_j softplus(c_j + W_j·v) for Bernoulli
- * visible units, ½‖v − b‖² − Σ_j softplus(…) for Gaussian ones. `pre` holds rows × nHidden floats.
+ * visible units, ½‖v − b‖² − Σ_j softplus(…) for Gaussian ones. W comes packed by rbmPackWeights;
+ * `pre` holds rows × nHidden floats.
  */
 export function rbmFreeEnergy(
   v: usize,
   rows: i32,
   nVisible: i32,
   nHidden: i32,
-  weights: usize,
+  packedWeights: usize,
   visibleBias: usize,
   hiddenBias: usize,
   gaussian: i32,
@@ -489,7 +941,7 @@ export function rbmFreeEnergy(
   out: usize,
   workspace: usize,
 ): void {
-  gemm(0, 1, rows, nHidden, nVisible, 1, v, nVisible, weights, nVisible, 0, pre, nHidden, gemmWorkspace(workspace));
+  hiddenInputs(v, rows, nVisible, nHidden, packedWeights, pre, workspace);
   const hiddenRowBytes = <usize>nHidden << 2;
   for (let r = 0; r < rows; r++) {
     const row = pre + <usize>r * hiddenRowBytes;
@@ -503,7 +955,7 @@ export function rbmFreeEnergy(
  * scikit-learn's pseudo-likelihood terms for Bernoulli visible units: for row r, flip unit
  * i = flips[r] (v_i → 1 − v_i) and write nVisible · log σ(F(ṽ) − F(v)) to out[r] (f64).
  * Flipping one unit moves the hidden inputs by δ·W[:, i], so no second product is needed.
- * `pre` holds rows × nHidden floats.
+ * W comes both plain and packed (rbmPackWeights). `pre` holds rows × nHidden floats.
  */
 export function rbmPseudoLikelihood(
   v: usize,
@@ -511,6 +963,7 @@ export function rbmPseudoLikelihood(
   nVisible: i32,
   nHidden: i32,
   weights: usize,
+  packedWeights: usize,
   visibleBias: usize,
   hiddenBias: usize,
   flips: usize,
@@ -518,7 +971,7 @@ export function rbmPseudoLikelihood(
   out: usize,
   workspace: usize,
 ): void {
-  gemm(0, 1, rows, nHidden, nVisible, 1, v, nVisible, weights, nVisible, 0, pre, nHidden, gemmWorkspace(workspace));
+  hiddenInputs(v, rows, nVisible, nHidden, packedWeights, pre, workspace);
   const hiddenRowBytes = <usize>nHidden << 2;
   const weightRowBytes = <usize>nVisible << 2;
   for (let r = 0; r < rows; r++) {
@@ -559,4 +1012,84 @@ export function rbmSquaredError(a: usize, b: usize, n: i32): f64 {
     total += d * d;
   }
   return total;
+}
+
+// --- exact log-partition ------------------------------------------------------------------------
+
+/** Steps between rebuilds of the enumerated sums, so that f32 rounding cannot drift across 2^20 updates. */
+const REBUILD_INTERVAL: u32 = 1024;
+
+/** input = otherBias + Σ_{k in state} rows[k]; returns Σ_{k in state} enumBias[k] (f64). */
+function rebuildInput(state: u32, rows: usize, enumBias: usize, otherBias: usize, otherSize: i32, input: usize): f64 {
+  memory.copy(input, otherBias, <usize>otherSize << 2);
+  let enumTerm: f64 = 0;
+  for (let bits = state; bits != 0; bits &= bits - 1) {
+    const k = ctz(bits);
+    addInto(input, rows + <usize>k * (<usize>otherSize << 2), otherSize);
+    enumTerm += <f64>load<f32>(enumBias + (<usize>k << 2));
+  }
+  return enumTerm;
+}
+
+/** Σ a²/2 over n floats, in f64. */
+function halfSquareSum(a: usize, n: i32): f64 {
+  let sum = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const x = v128.load(a + (<usize>i << 2));
+    const low = f64x2.promote_low_f32x4(x);
+    const high = f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
+    sum = f64x2.add(sum, f64x2.add(f64x2.mul(low, low), f64x2.mul(high, high)));
+  }
+  let total = f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
+  for (; i < n; i++) {
+    const x = <f64>load<f32>(a + (<usize>i << 2));
+    total += x * x;
+  }
+  return 0.5 * total;
+}
+
+/**
+ * log Z by enumerating the 2^units binary states s of one layer in Gray-code order (one row added
+ * or removed per state) with the other layer summed out:
+ *   log Σ_s exp(s·enumBias + Σ_o g(a_o)),  a = otherBias + Σ_k s_k·rows[k, :],
+ * g = softplus for Bernoulli units of the other layer; for Gaussian ones g(a) = (a² − b²)/2 + ½·log 2π
+ * (b = otherBias). rows is [units, otherSize]: W to enumerate the hidden layer, Wᵀ for the visible
+ * one. `input` holds otherSize floats of scratch. units ≤ 30.
+ */
+export function rbmLogPartition(rows: usize, enumBias: usize, otherBias: usize, units: i32, otherSize: i32, gaussianOther: i32, input: usize): f64 {
+  const rowBytes = <usize>otherSize << 2;
+  let max = -Infinity;
+  let sum: f64 = 0;
+  let state: u32 = 0;
+  let enumTerm = rebuildInput(0, rows, enumBias, otherBias, otherSize, input);
+  const states: u32 = 1 << units;
+  for (let step: u32 = 0; step < states; step++) {
+    if (step > 0) {
+      const k = ctz(step);
+      state ^= 1 << k;
+      if (step % REBUILD_INTERVAL == 0) enumTerm = rebuildInput(state, rows, enumBias, otherBias, otherSize, input);
+      else {
+        const on = (state >> k) & 1;
+        const row = rows + <usize>k * rowBytes;
+        const bias = <f64>load<f32>(enumBias + (<usize>k << 2));
+        if (on) {
+          addInto(input, row, otherSize);
+          enumTerm += bias;
+        } else {
+          subtractFrom(input, row, otherSize);
+          enumTerm -= bias;
+        }
+      }
+    }
+    const t = enumTerm + (gaussianOther != 0 ? halfSquareSum(input, otherSize) : softplusSum(input, otherSize));
+    if (t <= max) sum += Math.exp(t - max);
+    else {
+      sum = sum * Math.exp(max - t) + 1;
+      max = t;
+    }
+  }
+  let logZ = max + Math.log(sum);
+  if (gaussianOther != 0) logZ += 0.5 * <f64>otherSize * Math.log(2 * Math.PI) - halfSquareSum(otherBias, otherSize);
+  return logZ;
 }

@@ -1,0 +1,98 @@
+import { DataError, ParamError, ShapeError, show } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { encodeGrayPng } from './png.js';
+
+export interface FiltersOptions {
+  /** Width of one unit's image in pixels (width · height = the weights per unit). Default 28. */
+  width?: number;
+  /** Height of one unit's image. Default 28. */
+  height?: number;
+  /** Images per row of the grid. Default ⌈√units⌉. */
+  columns?: number;
+  /** Pixels between images (drawn black). Default 1. */
+  padding?: number;
+  /** Each image pixel becomes a scale × scale block. Default 1. */
+  scale?: number;
+  /**
+   * 'unit' (default): each image is stretched over the full gray range, so that every unit's
+   * pattern shows; 'all': one range for all of them, so that magnitudes compare.
+   */
+  normalize?: 'unit' | 'all';
+}
+
+function checkInteger(value: unknown, name: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 1 << 16) {
+    throw new ParamError(`${name} must be an integer in [${min}, ${1 << 16}], got ${show(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Tiles each hidden unit's weights (a row of W [nHidden, width·height], e.g. `rbm.weights.W`)
+ * as a grayscale image — light for large weights, dark for small ones — and returns the grid as
+ * PNG bytes. Works in Node and in browsers: write the bytes to a file, or show them through
+ * `URL.createObjectURL(new Blob([bytes], { type: 'image/png' }))`.
+ *
+ * ```ts
+ * const png = nninit.viz.filters(rbm.weights.W, { width: 28, height: 28, columns: 16 });
+ * ```
+ */
+export function filters(W: Tensor, options: FiltersOptions = {}): Uint8Array {
+  if (typeof options !== 'object' || options === null) throw new ParamError(`options must be an object, got ${show(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!['width', 'height', 'columns', 'padding', 'scale', 'normalize'].includes(key)) {
+      throw new ParamError(`unknown filters option ${show(key)}`);
+    }
+  }
+  const width = checkInteger(options.width ?? 28, 'width', 1);
+  const height = checkInteger(options.height ?? 28, 'height', 1);
+  if (typeof W !== 'object' || W === null || !(W.data instanceof Float32Array) || !Array.isArray(W.shape) || W.shape.length !== 2) {
+    throw new ShapeError(`W must be a 2-D Tensor [units, ${width * height}], got ${show(W?.shape)}`);
+  }
+  const [units, size] = W.shape;
+  if (size !== width * height || W.data.length !== units * size) {
+    throw new ShapeError(`W of shape ${show(W.shape)} does not hold ${width}×${height} images: it needs shape [units, ${width * height}]`);
+  }
+  const columns = checkInteger(options.columns ?? Math.ceil(Math.sqrt(units)), 'columns', 1);
+  const padding = checkInteger(options.padding ?? 1, 'padding', 0);
+  const scale = checkInteger(options.scale ?? 1, 'scale', 1);
+  const normalize = options.normalize ?? 'unit';
+  if (normalize !== 'unit' && normalize !== 'all') throw new ParamError(`normalize must be 'unit' or 'all', got ${show(normalize)}`);
+  for (let k = 0; k < W.data.length; k++) {
+    if (!Number.isFinite(W.data[k])) throw new DataError(`W[${Math.floor(k / size)}, ${k % size}] is ${show(W.data[k])}; values must be finite`);
+  }
+
+  const rows = Math.ceil(units / columns);
+  const tileWidth = width * scale;
+  const tileHeight = height * scale;
+  const imageWidth = columns * tileWidth + (columns + 1) * padding;
+  const imageHeight = rows * tileHeight + (rows + 1) * padding;
+  if (imageWidth * imageHeight > 2 ** 28) throw new ParamError(`the image would be ${imageWidth}×${imageHeight} pixels, too large`);
+  const pixels = new Uint8Array(imageWidth * imageHeight);
+  const range = (from: number, to: number): [number, number] => {
+    let low = Infinity;
+    let high = -Infinity;
+    for (let k = from; k < to; k++) {
+      low = Math.min(low, W.data[k]);
+      high = Math.max(high, W.data[k]);
+    }
+    return [low, high];
+  };
+  const overall = range(0, W.data.length);
+  for (let unit = 0; unit < units; unit++) {
+    const [low, high] = normalize === 'all' ? overall : range(unit * size, (unit + 1) * size);
+    // A constant image is drawn mid-gray.
+    const gain = high > low ? 255 / (high - low) : 0;
+    const left = padding + (unit % columns) * (tileWidth + padding);
+    const top = padding + Math.floor(unit / columns) * (tileHeight + padding);
+    for (let y = 0; y < tileHeight; y++) {
+      const rowStart = (top + y) * imageWidth + left;
+      const weights = unit * size + Math.floor(y / scale) * width;
+      for (let x = 0; x < tileWidth; x++) {
+        const w = W.data[weights + Math.floor(x / scale)];
+        pixels[rowStart + x] = gain === 0 ? 128 : Math.round((w - low) * gain);
+      }
+    }
+  }
+  return encodeGrayPng(pixels, imageWidth, imageHeight);
+}

@@ -6,6 +6,8 @@
  * await nninit.ready();
  * const w = nninit.init.kaimingNormal([256, 784], { seed: 42 });
  * ```
+ *
+ * @module nninit
  */
 export { ready, isReady, setMemoryCap, simdSupported } from './runtime/index.js';
 export {
@@ -22,6 +24,38 @@ export { tensor, type Tensor } from './tensor.js';
 export { Rng, randomSeed } from './random.js';
 export * as init from './init/index.js';
 export * as ops from './ops/index.js';
+export * as data from './data/index.js';
+export {
+  Mlp,
+  type MlpOptions,
+  type DenseLayer,
+  type ActivationName,
+  type ActivationSpec,
+  type OutputName,
+  type InitName,
+  type InitSpec,
+  type FitOptions,
+  type History,
+  type EpochLog,
+  type BatchLog,
+  type EarlyStoppingOptions,
+  type Monitor,
+  type Targets,
+} from './nn/index.js';
+export * as optim from './optim/index.js';
+export { DBN, type DbnOptions, type PretrainOptions, type LayerDone, type ToMlpOptions } from './dbn/index.js';
+export {
+  RBM,
+  type RbmOptions,
+  type RbmWeights,
+  type FitOptions as RbmFitOptions,
+  type PartialFitOptions as RbmPartialFitOptions,
+  type History as RbmHistory,
+  type EpochStats as RbmEpochStats,
+  type SampleOptions as RbmSampleOptions,
+  type SparsityOptions,
+} from './rbm/index.js';
+export * as viz from './viz/index.js';
 
 /** The package version. */
 export const version = '0.1.0';

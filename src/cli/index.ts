@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import * as nninit from '../index.js';
+import { EXPERIMENT_USAGE, experimentCommand } from './experiment.js';
 import { scales } from './scales.js';
 
 const USAGE = `nninit ${nninit.version} — neural-network weight initialization
 
 Usage:
+${EXPERIMENT_USAGE}
   nninit scales [--layers 784,256,256,10] [--seed 0]
       For each layer of a dense network: fans, and every scheme's bound or std by formula,
       beside the std measured on weights nninit actually drew.
@@ -20,6 +22,7 @@ const commands: Record<string, (args: string[]) => Promise<void> | void> = {
     const layers = values.layers.split(',').map((s) => Number(s.trim()));
     console.log(scales(layers, Number(values.seed)));
   },
+  experiment: experimentCommand,
   help: () => {
     console.log(USAGE);
   },
@@ -37,7 +40,18 @@ async function main(argv: string[]): Promise<void> {
   await command(rest);
 }
 
+/** parseArgs rejects unknown or malformed options with these codes: a usage error, not a crash. */
+function isUsageError(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (isUsageError(error)) {
+    console.error(`nninit: ${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   if (error instanceof nninit.NninitError) console.error(`nninit: ${error.code}: ${error.message}`);
   else console.error(error);
   process.exitCode = 1;

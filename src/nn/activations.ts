@@ -1,0 +1,48 @@
+import { ParamError, show } from '../errors.js';
+
+export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'leakyRelu', 'selu', 'linear'] as const;
+/** Hidden-layer nonlinearity. */
+export type ActivationName = (typeof ACTIVATIONS)[number];
+/** A name, or leaky ReLU with its negative slope (default 0.01, as torch.nn.LeakyReLU). */
+export type ActivationSpec = ActivationName | { name: 'leakyRelu'; slope?: number };
+
+export const OUTPUTS = ['softmax', 'sigmoid', 'linear'] as const;
+/**
+ * The output layer's function, which also fixes the loss: softmax → cross-entropy, sigmoid →
+ * binary cross-entropy (both computed from the logits, stably), linear → mean squared error.
+ */
+export type OutputName = (typeof OUTPUTS)[number];
+
+/** An activation with its parameter resolved. */
+export interface Activation {
+  readonly name: ActivationName;
+  /** Negative slope of leaky ReLU; 0 for every other activation. */
+  readonly slope: number;
+}
+
+export const DEFAULT_LEAKY_SLOPE = 0.01;
+export const SELU_ALPHA = 1.6732632423543772;
+export const SELU_SCALE = 1.0507009873554805;
+
+export function resolveActivation(spec: unknown): Activation {
+  if (typeof spec === 'string' && (ACTIVATIONS as readonly string[]).includes(spec)) {
+    return { name: spec as ActivationName, slope: spec === 'leakyRelu' ? DEFAULT_LEAKY_SLOPE : 0 };
+  }
+  if (typeof spec === 'object' && spec !== null && (spec as { name?: unknown }).name === 'leakyRelu') {
+    const slope = (spec as { slope?: unknown }).slope ?? DEFAULT_LEAKY_SLOPE;
+    // Derivatives are taken from the outputs, which keep the sign of the input only for slope ≥ 0.
+    if (typeof slope !== 'number' || !Number.isFinite(slope) || slope < 0) {
+      throw new ParamError(`activation.slope must be a finite number >= 0, got ${show(slope)}`);
+    }
+    return { name: 'leakyRelu', slope };
+  }
+  throw new ParamError(
+    `activation must be one of ${ACTIVATIONS.map((a) => show(a)).join(', ')} or { name: 'leakyRelu', slope }, got ${show(spec)}`,
+  );
+}
+
+export function resolveOutput(output: unknown): OutputName {
+  if (typeof output === 'string' && (OUTPUTS as readonly string[]).includes(output)) return output as OutputName;
+  throw new ParamError(`output must be one of ${OUTPUTS.map((o) => show(o)).join(', ')}, got ${show(output)}`);
+}
+

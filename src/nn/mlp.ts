@@ -1,0 +1,227 @@
+import { MemoryError, ParamError, ShapeError, show } from '../errors.js';
+import { Rng, randomSeed } from '../random.js';
+import { withBuffers } from '../runtime/index.js';
+import { checkFinite, type Tensor } from '../tensor.js';
+import { type Activation, type ActivationSpec, type OutputName, resolveActivation, resolveOutput } from './activations.js';
+import { EVAL_ROWS, fitNet, scoreRows, type FitOptions, type History } from './fit.js';
+import { checkInitSpec, drawInit, type InitSpec } from './init-spec.js';
+import { nnKernels } from './kernels.js';
+import { DenseNet } from './network.js';
+import { checkKeys } from './options.js';
+import { checkInputs, encodeTargets, type Targets } from './targets.js';
+
+export interface MlpOptions {
+  /** Units per layer, input first: `[784, 256, 256, 10]` makes three dense layers. */
+  layers: readonly number[];
+  /** Nonlinearity after every hidden layer (default 'relu'). */
+  activation?: ActivationSpec;
+  /** Output function, which also picks the loss (default 'softmax' with cross-entropy). */
+  output?: OutputName;
+  /** Weight initializer: one for all layers or one per layer (default 'xavierUniform'). */
+  init?: InitSpec | readonly InitSpec[];
+  /** Bias initializer for every layer (default 'zeros'). */
+  biasInit?: InitSpec;
+  /** Seed of the initialization and of fit's shuffling; drawn from crypto when absent (see `seed`). */
+  seed?: number;
+}
+
+/** A copy of one dense layer's parameters. */
+export interface DenseLayer {
+  /** [out, in], PyTorch's layout. */
+  weight: Tensor;
+  /** [out]. */
+  bias: Tensor;
+}
+
+const MLP_KEYS = ['layers', 'activation', 'output', 'init', 'biasInit', 'seed'];
+
+// Frees a forgotten model's wasm memory when the model is garbage-collected.
+const registry = new FinalizationRegistry<DenseNet>((net) => net.free());
+// Each model's network, for the internal helpers below (the class keeps it private).
+const networks = new WeakMap<Mlp, DenseNet>();
+
+/**
+ * A multilayer perceptron: dense layers with one hidden activation, trained by backpropagation
+ * on wasm SIMD kernels. Parameters, gradients, optimizer state and workspaces stay in wasm memory
+ * for the model's lifetime; `dispose()` frees them at once (otherwise the garbage collector does).
+ *
+ * ```ts
+ * await nninit.ready();
+ * const mlp = new nninit.Mlp({ layers: [784, 256, 256, 10], activation: 'relu', init: 'heNormal', seed: 1 });
+ * const history = await mlp.fit(train.x, train.y, { epochs: 15, batchSize: 100, optimizer: nninit.optim.adam({ lr: 1e-3 }) });
+ * mlp.evaluate(test.x, test.y); // { loss, accuracy }
+ * ```
+ */
+export class Mlp {
+  /** Units per layer, input first. */
+  readonly sizes: readonly number[];
+  readonly activation: Activation;
+  readonly output: OutputName;
+  /** The seed initialization and shuffling came from. */
+  readonly seed: number;
+  private readonly net: DenseNet;
+  private readonly shuffleRng: Rng;
+  private training = false;
+
+  constructor(options: MlpOptions) {
+    const o = checkKeys('Mlp', options, MLP_KEYS);
+    const sizes = o.layers;
+    if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((n) => Number.isInteger(n) && n >= 1)) {
+      throw new ShapeError(`layers must list at least two positive integer sizes (input first), got ${show(sizes)}`);
+    }
+    const activation = resolveActivation(o.activation ?? 'relu');
+    const output = resolveOutput(o.output ?? 'softmax');
+    const outputs = sizes[sizes.length - 1];
+    if (output === 'softmax' && outputs < 2) throw new ParamError(`output 'softmax' needs at least 2 outputs, got layers ${show(sizes)}`);
+    const layerCount = sizes.length - 1;
+    const inits = Array.isArray(o.init) ? o.init : new Array(layerCount).fill(o.init ?? 'xavierUniform');
+    if (inits.length !== layerCount) {
+      throw new ParamError(`init lists ${inits.length} initializers for ${layerCount} layers; give one, or one per layer`);
+    }
+    inits.forEach((spec, l) => checkInitSpec(spec, Array.isArray(o.init) ? `init[${l}]` : 'init'));
+    const biasInit = checkInitSpec(o.biasInit ?? 'zeros', 'biasInit');
+
+    this.sizes = Object.freeze(sizes.slice());
+    this.activation = activation;
+    this.output = output;
+    this.seed = o.seed === undefined ? randomSeed() : (o.seed as number);
+    const rng = new Rng(this.seed);
+    this.shuffleRng = rng.fork();
+    // Draw everything before allocating wasm memory, so that a bad initializer leaks nothing.
+    const layers: DenseLayer[] = [];
+    for (let l = 0; l < layerCount; l++) {
+      const weightRng = rng.fork();
+      const biasRng = rng.fork();
+      layers.push({
+        weight: drawInit(inits[l] as InitSpec, [sizes[l + 1], sizes[l]], weightRng, `init[${l}]`),
+        bias: drawInit(biasInit, [sizes[l + 1]], biasRng, 'biasInit'),
+      });
+    }
+    this.net = new DenseNet({ sizes: this.sizes, activation, output });
+    registry.register(this, this.net, this);
+    networks.set(this, this.net);
+    layers.forEach((layer, l) => this.setLayer(l, layer));
+  }
+
+  private alive(): DenseNet {
+    if (this.net.isFreed) throw new MemoryError('this Mlp was disposed; create a new one');
+    return this.net;
+  }
+
+  /** Copies of every layer's weight [out, in] and bias [out]; writes to them do not reach the model. */
+  get layers(): DenseLayer[] {
+    const net = this.alive();
+    const params = net.params.view;
+    return this.sizes.slice(1).map((nOut, l) => {
+      const nIn = this.sizes[l];
+      const w = net.weightOffsets[l];
+      const b = net.biasOffsets[l];
+      return {
+        weight: { shape: [nOut, nIn], data: params.slice(w, w + nOut * nIn) },
+        bias: { shape: [nOut], data: params.slice(b, b + nOut) },
+      };
+    });
+  }
+
+  /** Replaces layer `index`'s weight [out, in] and/or bias [out] (copied in). */
+  setLayer(index: number, layer: Partial<DenseLayer>): void {
+    const net = this.alive();
+    if (!Number.isInteger(index) || index < 0 || index >= net.layerCount) {
+      throw new ParamError(`layer index must be an integer in [0, ${net.layerCount}), got ${show(index)}`);
+    }
+    const nIn = this.sizes[index];
+    const nOut = this.sizes[index + 1];
+    const check = (t: Tensor | undefined, shape: number[], name: string): Float32Array | undefined => {
+      if (t === undefined) return undefined;
+      const ok = t !== null && t.data instanceof Float32Array && t.data.length === shape.reduce((a, b) => a * b, 1);
+      if (!ok || show(t.shape) !== show(shape)) {
+        throw new ShapeError(`layers[${index}].${name} must have shape ${show(shape)}, got ${show(t?.shape)}`);
+      }
+      checkFinite(t.data, `layers[${index}].${name}.data`);
+      return t.data;
+    };
+    const weight = check(layer.weight, [nOut, nIn], 'weight');
+    const bias = check(layer.bias, [nOut], 'bias');
+    if (weight) net.params.write(weight, net.weightOffsets[index]);
+    if (bias) net.params.write(bias, net.biasOffsets[index]);
+  }
+
+  /**
+   * Trains on (x, y): x a Tensor [rows, inputs], y class ids or a Tensor [rows, outputs]. Resolves
+   * with the history once every epoch ran (or early stopping ended it); yields to the event loop
+   * between epochs.
+   */
+  async fit(x: Tensor, y: Targets, options: FitOptions): Promise<History> {
+    const net = this.alive();
+    if (this.training) throw new ParamError('fit() is already running on this model; await it first');
+    this.training = true;
+    try {
+      return await fitNet(net, this.shuffleRng, x, y, options);
+    } finally {
+      this.training = false;
+    }
+  }
+
+  /** Outputs for x [rows, inputs]: class probabilities (softmax), per-output probabilities (sigmoid) or values. */
+  predict(x: Tensor): Tensor {
+    const net = this.alive();
+    const rows = checkInputs(x, net.inputs);
+    const outputs = net.outputs;
+    const result = new Float32Array(rows * outputs);
+    const k = nnKernels();
+    const chunk = net.workspace(Math.min(rows, EVAL_ROWS)).rows;
+    withBuffers([chunk * net.inputs], (input) => {
+      for (let start = 0; start < rows; start += chunk) {
+        const count = Math.min(chunk, rows - start);
+        input.write(x.data.subarray(start * net.inputs, (start + count) * net.inputs));
+        const logits = net.forward(input.ptr, count);
+        if (this.output === 'softmax') k.softmax(logits, logits, count, outputs);
+        else if (this.output === 'sigmoid') k.sigmoid(logits, logits, count * outputs);
+        result.set(net.view(logits, count * outputs), start * outputs);
+      }
+    });
+    return { shape: [rows, outputs], data: result };
+  }
+
+  /**
+   * Mean loss (the training loss: cross-entropy, binary cross-entropy or squared error) and
+   * accuracy (arg max agreement; for one sigmoid output, p > 0.5 agreement) on (x, y).
+   */
+  evaluate(x: Tensor, y: Targets): { loss: number; accuracy: number } {
+    const net = this.alive();
+    const rows = checkInputs(x, net.inputs);
+    const targets = encodeTargets(y, rows, net.outputs, this.output);
+    return withBuffers([x.data.length, targets.length], (xBuffer, targetBuffer) => {
+      xBuffer.write(x.data);
+      targetBuffer.write(targets);
+      const { lossSum, correct } = scoreRows(net, xBuffer.ptr, targetBuffer.ptr, rows);
+      return { loss: lossSum / net.lossCount(rows), accuracy: correct / rows };
+    });
+  }
+
+  /** Frees the model's wasm memory now. Using the model afterwards throws `E_MEMORY`. */
+  dispose(): void {
+    registry.unregister(this);
+    this.net.free();
+  }
+}
+
+/**
+ * @internal The mean loss on (x, y) and its gradient for every layer, from the wasm path (one
+ * batch of all rows), for gradient checks against the f64 reference.
+ */
+export function gradientsOf(mlp: Mlp, x: Tensor, y: Targets): { loss: number; weights: Float32Array[]; biases: Float32Array[] } {
+  const net = networks.get(mlp)!;
+  const rows = checkInputs(x, net.inputs);
+  const targets = encodeTargets(y, rows, net.outputs, mlp.output);
+  const work = net.workspace(rows);
+  work.input.write(x.data);
+  work.targets.write(targets);
+  const lossSum = net.backward(work.input.ptr, work.targets.ptr, rows, new Array(net.layerCount).fill(true));
+  const grads = net.grads.view;
+  return {
+    loss: lossSum / net.lossCount(rows),
+    weights: net.weightOffsets.map((w, l) => grads.slice(w, w + mlp.sizes[l + 1] * mlp.sizes[l])),
+    biases: net.biasOffsets.map((b, l) => grads.slice(b, b + mlp.sizes[l + 1])),
+  };
+}

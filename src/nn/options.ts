@@ -1,0 +1,67 @@
+import { ParamError, show } from '../errors.js';
+
+/*
+ * Option checks for models and optimizers. `undefined` means "use the default"; anything else,
+ * 0 included, is the caller's choice and must be valid.
+ */
+
+/** Rejects a non-object and any key not in `allowed`, so that typos fail loudly. */
+export function checkKeys(what: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ParamError(`${what}: options must be an object, got ${show(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new ParamError(`${what}: unknown option ${show(key)} (it takes ${allowed.join(', ')})`);
+  }
+  return options as Record<string, unknown>;
+}
+
+interface Range {
+  /** Inclusive lower bound. */
+  min?: number;
+  /** Exclusive lower bound. */
+  above?: number;
+  /** Exclusive upper bound. */
+  below?: number;
+  /** Inclusive upper bound. */
+  max?: number;
+}
+
+/** A finite number within `range`; `fallback` when undefined (required when there is none). */
+export function numberIn(name: string, value: unknown, range: Range, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (range.min === undefined || value >= range.min) &&
+    (range.above === undefined || value > range.above) &&
+    (range.below === undefined || value < range.below) &&
+    (range.max === undefined || value <= range.max);
+  if (!ok) throw new ParamError(`${name} must be a finite number${describe(range)}, got ${show(value)}`);
+  return value as number;
+}
+
+function describe(range: Range): string {
+  const parts: string[] = [];
+  if (range.min !== undefined) parts.push(`>= ${range.min}`);
+  if (range.above !== undefined) parts.push(`> ${range.above}`);
+  if (range.below !== undefined) parts.push(`< ${range.below}`);
+  if (range.max !== undefined) parts.push(`<= ${range.max}`);
+  return parts.length ? ` ${parts.join(' and ')}` : '';
+}
+
+/** A positive integer; `fallback` when undefined (required when there is none). */
+export function positiveInteger(name: string, value: unknown, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ParamError(`${name} must be a positive integer, got ${show(value)}`);
+  }
+  return value;
+}
+
+export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ParamError(`${name} must be true or false, got ${show(value)}`);
+  return value;
+}

@@ -1,4 +1,19 @@
+import { resolve } from 'node:path';
+import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
+
+// nninit/worker imports the SDK as src/index.js; pointing that at the built main entry, not
+// bundling a second copy, keeps one runtime (one wasm instance) per thread.
+const workerImportsMainEntry: Plugin = {
+  name: 'worker-imports-main-entry',
+  setup(build) {
+    const mainSource = resolve('src/index.js');
+    const mainEntry = build.initialOptions.format === 'cjs' ? './index.cjs' : './index.js';
+    build.onResolve({ filter: /\/index\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === mainSource ? { path: mainEntry, external: true } : undefined,
+    );
+  },
+};
 
 export default defineConfig([
   {
@@ -13,6 +28,15 @@ export default defineConfig([
     noExternal: ['@assemblyscript/loader'],
     // The digits (28 MB) stay out of the bundle: `nninit.data.mnist()` imports them on demand.
     external: ['mnist'],
+  },
+  {
+    entry: { worker: 'src/worker/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'es2022',
+    platform: 'neutral',
+    esbuildPlugins: [workerImportsMainEntry],
   },
   {
     entry: { cli: 'src/cli/index.ts' },

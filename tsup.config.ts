@@ -39,6 +39,16 @@ export default defineConfig([
     esbuildPlugins: [workerImportsMainEntry],
   },
   {
+    // Node only (node:fs); shares the main entry's runtime the way nninit/worker does.
+    entry: { node: 'src/node/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
+    esbuildPlugins: [workerImportsMainEntry],
+  },
+  {
     entry: { cli: 'src/cli/index.ts' },
     format: ['esm'],
     sourcemap: true,

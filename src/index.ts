@@ -41,6 +41,7 @@ export {
   type EarlyStoppingOptions,
   type Monitor,
   type Targets,
+  type WithHeadOptions,
 } from './nn/index.js';
 export * as optim from './optim/index.js';
 export { DBN, type DbnOptions, type PretrainOptions, type LayerDone, type ToMlpOptions } from './dbn/index.js';
@@ -56,6 +57,10 @@ export {
   type SparsityOptions,
 } from './rbm/index.js';
 export * as viz from './viz/index.js';
+export { diagnose, Diagnostics, type LayerDiagnostics, type Histogram } from './diagnose/index.js';
+export { load, save, type Model } from './io/models.js';
+export type { LoadOptions } from './io/model-format.js';
+export { encodeSafetensors, decodeSafetensors, type Safetensors, type DecodeSafetensorsOptions } from './io/safetensors.js';
 
 /** The package version. */
 export const version = '0.1.0';

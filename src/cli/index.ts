@@ -1,12 +1,20 @@
 import { parseArgs } from 'node:util';
 import * as nninit from '../index.js';
+import { DIAGNOSE_USAGE, diagnoseCommand } from './diagnose.js';
+import { EVAL_USAGE, evalCommand } from './eval.js';
 import { EXPERIMENT_USAGE, experimentCommand } from './experiment.js';
+import { PRETRAIN_USAGE, pretrainCommand } from './pretrain.js';
 import { scales } from './scales.js';
+import { TRAIN_USAGE, trainCommand } from './train.js';
 
 const USAGE = `nninit ${nninit.version} — neural-network weight initialization
 
 Usage:
 ${EXPERIMENT_USAGE}
+${PRETRAIN_USAGE}
+${TRAIN_USAGE}
+${EVAL_USAGE}
+${DIAGNOSE_USAGE}
   nninit scales [--layers 784,256,256,10] [--seed 0]
       For each layer of a dense network: fans, and every scheme's bound or std by formula,
       beside the std measured on weights nninit actually drew.
@@ -23,6 +31,16 @@ const commands: Record<string, (args: string[]) => Promise<void> | void> = {
     console.log(scales(layers, Number(values.seed)));
   },
   experiment: experimentCommand,
+  pretrain: async (args) => {
+    await pretrainCommand(args);
+  },
+  train: async (args) => {
+    await trainCommand(args);
+  },
+  eval: async (args) => {
+    await evalCommand(args);
+  },
+  diagnose: diagnoseCommand,
   help: () => {
     console.log(USAGE);
   },

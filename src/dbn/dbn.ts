@@ -3,6 +3,18 @@ import { type Activation, type ActivationSpec, type OutputName, resolveActivatio
 import type { InitSpec } from '../nn/init-spec.js';
 import { Mlp } from '../nn/mlp.js';
 import { checkKeys, numberIn } from '../nn/options.js';
+import {
+  checkNoExtraTensors,
+  formatFail,
+  metaChoice,
+  metaNumber,
+  metaSizes,
+  readModel,
+  takeTensor,
+  writeModel,
+  type LoadOptions,
+  type ModelFile,
+} from '../io/model-format.js';
 import { Rng, randomSeed } from '../random.js';
 import { RBM, type EpochStats, type FitOptions as RbmFitOptions, type History as RbmHistory, type RbmWeights, type VisibleUnits } from '../rbm/index.js';
 import type { Tensor } from '../tensor.js';
@@ -182,6 +194,53 @@ export class DBN {
     const scaled = (t: Tensor): Tensor => ({ shape: t.shape, data: scale === 1 ? t.data : t.data.map((v) => v * scale) });
     this.trained.forEach((weights, layer) => mlp.setLayer(layer, { weight: scaled(weights.W), bias: scaled(weights.hiddenBias) }));
     return mlp;
+  }
+
+  /**
+   * The pretrained DBN as safetensors bytes (F32): RBM l's parameters are `layers.l.W`
+   * [layers[l+1], layers[l]], `layers.l.visibleBias` and `layers.l.hiddenBias`, with the layer
+   * sizes, the first RBM's visible units and the seed in `__metadata__`.
+   */
+  save(): Uint8Array {
+    this.checkPretrained('save');
+    const tensors: Record<string, Tensor> = {};
+    this.layers.forEach((weights, l) => {
+      tensors[`layers.${l}.W`] = weights.W;
+      tensors[`layers.${l}.visibleBias`] = weights.visibleBias;
+      tensors[`layers.${l}.hiddenBias`] = weights.hiddenBias;
+    });
+    return writeModel('dbn', { layers: this.sizes.join(','), visible: this.visible, seed: String(this.seed) }, tensors);
+  }
+
+  /**
+   * A pretrained DBN from bytes written by `save()`, checked against its `__metadata__` before it
+   * is built; any problem is `FormatError` (E_FORMAT) naming the tensor. Non-finite parameters
+   * are rejected unless `{ allowNonFinite: true }`.
+   */
+  static load(bytes: Uint8Array, options?: LoadOptions): DBN {
+    return DBN.fromFile(readModel(bytes, options, 'dbn'));
+  }
+
+  /** @internal Builds the model from a decoded file of kind 'dbn' (`nninit.load` decodes once). */
+  static fromFile(file: ModelFile): DBN {
+    const sizes = metaSizes(file, 'layers', 2);
+    const visible = metaChoice<VisibleUnits>(file, 'visible', ['bernoulli', 'gaussian']);
+    const seed = metaNumber(file, 'seed');
+    const trained: RbmWeights[] = sizes.slice(1).map((nHidden, l) => ({
+      W: takeTensor(file, `layers.${l}.W`, [nHidden, sizes[l]]),
+      visibleBias: takeTensor(file, `layers.${l}.visibleBias`, [sizes[l]]),
+      hiddenBias: takeTensor(file, `layers.${l}.hiddenBias`, [nHidden]),
+    }));
+    checkNoExtraTensors(file);
+    let dbn: DBN;
+    try {
+      dbn = new DBN({ layers: sizes, visible, seed });
+    } catch (error) {
+      if (error instanceof ParamError || error instanceof ShapeError) formatFail(error.message);
+      throw error;
+    }
+    dbn.trained = trained;
+    return dbn;
   }
 
   private checkPretrained(what: string): void {

@@ -4,7 +4,10 @@ import type { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 
 /** The name of an `nninit.init` initializer. */
-export type InitName = Exclude<keyof typeof init, 'calculateGain' | 'fans'>;
+export type InitName = Exclude<keyof typeof init, 'calculateGain' | 'fans' | 'lsuv'>;
+
+// Helpers of the init namespace that draw no tensor from a shape (lsuv needs a model and data).
+const NOT_INITIALIZERS = new Set(['calculateGain', 'fans', 'lsuv']);
 
 /** An initializer by name, or by name with its options: `'heNormal'`, `{ name: 'normal', std: 1 }`. */
 export type InitSpec = InitName | ({ name: InitName } & Record<string, unknown>);
@@ -12,10 +15,13 @@ export type InitSpec = InitName | ({ name: InitName } & Record<string, unknown>)
 type Initializer = (shape: number[], options?: Record<string, unknown>) => Tensor;
 
 // These take no randomness, so they reject `rng`.
-const DETERMINISTIC = new Set(['zeros', 'ones', 'constant', 'eye', 'dirac']);
+const DETERMINISTIC = new Set(['zeros', 'ones', 'constant', 'eye', 'dirac', 'fromTensor']);
 
 function initializer(name: unknown, what: string): Initializer {
-  const fn = typeof name === 'string' && name !== 'calculateGain' && name !== 'fans' ? (init as Record<string, unknown>)[name] : undefined;
+  const fn = typeof name === 'string' && !NOT_INITIALIZERS.has(name) ? (init as Record<string, unknown>)[name] : undefined;
+  if (name === 'lsuv') {
+    throw new ParamError(`${what} cannot be 'lsuv': it needs data; build the Mlp, then call nninit.init.lsuv(mlp, batch)`);
+  }
   if (typeof fn !== 'function') {
     throw new ParamError(`${what} must name an nninit.init initializer (e.g. 'xavierUniform', 'heNormal'), got ${show(name)}`);
   }

@@ -1,8 +1,20 @@
 import { MemoryError, ParamError, ShapeError, show } from '../errors.js';
+import {
+  checkNoExtraTensors,
+  formatFail,
+  metaChoice,
+  metaNumber,
+  metaSizes,
+  readModel,
+  takeTensor,
+  writeModel,
+  type LoadOptions,
+  type ModelFile,
+} from '../io/model-format.js';
 import { Rng, randomSeed } from '../random.js';
 import { withBuffers } from '../runtime/index.js';
 import { checkFinite, type Tensor } from '../tensor.js';
-import { type Activation, type ActivationSpec, type OutputName, resolveActivation, resolveOutput } from './activations.js';
+import { ACTIVATIONS, OUTPUTS, type Activation, type ActivationSpec, type OutputName, resolveActivation, resolveOutput } from './activations.js';
 import { EVAL_ROWS, fitNet, scoreRows, type FitOptions, type History } from './fit.js';
 import { checkInitSpec, drawInit, type InitSpec } from './init-spec.js';
 import { nnKernels } from './kernels.js';
@@ -22,6 +34,16 @@ export interface MlpOptions {
   /** Bias initializer for every layer (default 'zeros'). */
   biasInit?: InitSpec;
   /** Seed of the initialization and of fit's shuffling; drawn from crypto when absent (see `seed`). */
+  seed?: number;
+}
+
+/** Options of `withHead`. */
+export interface WithHeadOptions {
+  /** Initializer of the new head's weights (default 'xavierUniform'); its biases start at 0. */
+  init?: InitSpec;
+  /** Output function of the new network (default: this one's). */
+  output?: OutputName;
+  /** Seed of the head's initialization and of the new network's shuffling (default: this one's seed). */
   seed?: number;
 }
 
@@ -199,11 +221,101 @@ export class Mlp {
     });
   }
 
+  /**
+   * The model as safetensors bytes (F32). Layer i's parameters are named `${2i}.weight` [out, in]
+   * and `${2i}.bias` [out], the `state_dict` names of a PyTorch `nn.Sequential` that alternates
+   * `nn.Linear` and activation modules, so PyTorch loads them with `load_state_dict`. The
+   * configuration (layers, activation, output, seed) goes into `__metadata__`; see docs/weights.md.
+   */
+  save(): Uint8Array {
+    const config: Record<string, string> = {
+      layers: this.sizes.join(','),
+      activation: this.activation.name,
+      output: this.output,
+      seed: String(this.seed),
+    };
+    if (this.activation.name === 'leakyRelu') config.leakyReluSlope = String(this.activation.slope);
+    const tensors: Record<string, Tensor> = {};
+    this.layers.forEach((layer, l) => {
+      tensors[`${2 * l}.weight`] = layer.weight;
+      tensors[`${2 * l}.bias`] = layer.bias;
+    });
+    return writeModel('mlp', config, tensors);
+  }
+
+  /**
+   * An Mlp from bytes written by `save()`. Every tensor is checked against the configuration in
+   * the file before the model is built; any problem is `FormatError` (E_FORMAT) naming the tensor.
+   * Non-finite parameters are rejected unless `{ allowNonFinite: true }`.
+   */
+  static load(bytes: Uint8Array, options?: LoadOptions): Mlp {
+    return Mlp.fromFile(readModel(bytes, options, 'mlp'));
+  }
+
+  /** @internal Builds the model from a decoded file of kind 'mlp' (`nninit.load` decodes once). */
+  static fromFile(file: ModelFile): Mlp {
+    const sizes = metaSizes(file, 'layers', 2);
+    const name = metaChoice(file, 'activation', ACTIVATIONS);
+    const activation: ActivationSpec = name === 'leakyRelu' ? { name, slope: metaNumber(file, 'leakyReluSlope') } : name;
+    const output = metaChoice(file, 'output', OUTPUTS);
+    const seed = metaNumber(file, 'seed');
+    const layers = sizes.slice(1).map((nOut, l) => ({
+      weight: takeTensor(file, `${2 * l}.weight`, [nOut, sizes[l]]),
+      bias: takeTensor(file, `${2 * l}.bias`, [nOut]),
+    }));
+    checkNoExtraTensors(file);
+    let mlp: Mlp;
+    try {
+      mlp = new Mlp({ layers: sizes, activation, output, init: 'zeros', seed });
+    } catch (error) {
+      // A configuration the constructor refuses (a 1-unit softmax, a negative slope) is a bad file.
+      if (error instanceof ParamError || error instanceof ShapeError) formatFail(error.message);
+      throw error;
+    }
+    // Written directly: setLayer would refuse the non-finite values that allowNonFinite let through.
+    layers.forEach((layer, l) => {
+      mlp.net.params.write(layer.weight.data, mlp.net.weightOffsets[l]);
+      mlp.net.params.write(layer.bias.data, mlp.net.biasOffsets[l]);
+    });
+    return mlp;
+  }
+
+  /**
+   * A new Mlp for transfer learning: the same layers and weights (copied) up to the last hidden
+   * layer, then a freshly initialized output layer of `outputs` units. Fine-tune only the head
+   * with `fit(x, y, { freeze: [0, …, layers.length - 2] })`, or everything without `freeze`.
+   */
+  withHead(outputs: number, options: WithHeadOptions = {}): Mlp {
+    const o = checkKeys('withHead', options, ['init', 'output', 'seed']);
+    if (!Number.isInteger(outputs) || outputs < 1) throw new ParamError(`outputs must be a positive integer, got ${show(outputs)}`);
+    const base = this.layers.slice(0, -1);
+    const head = new Mlp({
+      layers: [...this.sizes.slice(0, -1), outputs],
+      activation: this.activation.name === 'leakyRelu' ? { name: 'leakyRelu', slope: this.activation.slope } : this.activation.name,
+      output: (o.output ?? this.output) as OutputName,
+      // The base layers are overwritten below: 'zeros' skips drawing weights for them.
+      init: [...new Array<InitSpec>(base.length).fill('zeros'), (o.init ?? 'xavierUniform') as InitSpec],
+      seed: (o.seed ?? this.seed) as number,
+    });
+    base.forEach((layer, l) => {
+      head.net.params.write(layer.weight.data, head.net.weightOffsets[l]);
+      head.net.params.write(layer.bias.data, head.net.biasOffsets[l]);
+    });
+    return head;
+  }
+
   /** Frees the model's wasm memory now. Using the model afterwards throws `E_MEMORY`. */
   dispose(): void {
     registry.unregister(this);
     this.net.free();
   }
+}
+
+/** @internal The wasm network behind a live model, for the layer-by-layer tools in nn/layerwise.ts. */
+export function networkOf(mlp: Mlp): DenseNet {
+  const net = networks.get(mlp)!;
+  if (net.isFreed) throw new MemoryError('this Mlp was disposed; create a new one');
+  return net;
 }
 
 /**

@@ -1,5 +1,17 @@
 import { DataError, MemoryError, ParamError, ShapeError, show } from '../errors.js';
 import { permutation } from '../data/batch.js';
+import {
+  checkNoExtraTensors,
+  formatFail,
+  metaChoice,
+  metaNumber,
+  metaSizes,
+  readModel,
+  takeTensor,
+  writeModel,
+  type LoadOptions,
+  type ModelFile,
+} from '../io/model-format.js';
 import { randomSeed, Rng } from '../random.js';
 import { fillNormalAt } from '../random-fill.js';
 import { allocF32, heap, withBuffers, type F32Buffer } from '../runtime/index.js';
@@ -515,6 +527,57 @@ export class RBM {
       options.init === undefined,
     );
     return { shape: [n, nV], data: out };
+  }
+
+  /**
+   * The parameters as safetensors bytes (F32): `W` [nHidden, nVisible], `visibleBias`,
+   * `hiddenBias`, with nVisible, nHidden, the visible units and the seed in `__metadata__`.
+   * Training state (momentum, persistent chains) is not saved.
+   */
+  save(): Uint8Array {
+    const { W, visibleBias, hiddenBias } = this.weights;
+    return writeModel(
+      'rbm',
+      { layers: `${this.nVisible},${this.nHidden}`, visible: this.visible, seed: String(this.seed) },
+      { W, visibleBias, hiddenBias },
+    );
+  }
+
+  /**
+   * An RBM from bytes written by `save()`, checked against its `__metadata__` before it is
+   * built; any problem is `FormatError` (E_FORMAT) naming the tensor. Non-finite parameters are
+   * rejected unless `{ allowNonFinite: true }`. As after `setWeights`, the visible biases are
+   * not reset from data at the next fit.
+   */
+  static load(bytes: Uint8Array, options?: LoadOptions): RBM {
+    return RBM.fromFile(readModel(bytes, options, 'rbm'));
+  }
+
+  /** @internal Builds the model from a decoded file of kind 'rbm' (`nninit.load` decodes once). */
+  static fromFile(file: ModelFile): RBM {
+    const sizes = metaSizes(file, 'layers', 2);
+    if (sizes.length !== 2) formatFail(`__metadata__.layers of an rbm must be "nVisible,nHidden", got ${show(sizes.join(','))}`);
+    const [nVisible, nHidden] = sizes;
+    const visible = metaChoice<VisibleUnits>(file, 'visible', ['bernoulli', 'gaussian']);
+    const seed = metaNumber(file, 'seed');
+    const W = takeTensor(file, 'W', [nHidden, nVisible]);
+    const visibleBias = takeTensor(file, 'visibleBias', [nVisible]);
+    const hiddenBias = takeTensor(file, 'hiddenBias', [nHidden]);
+    checkNoExtraTensors(file);
+    let rbm: RBM;
+    try {
+      rbm = new RBM({ nVisible, nHidden, visible, seed });
+    } catch (error) {
+      if (error instanceof ParamError) formatFail(error.message);
+      throw error;
+    }
+    // Written directly: setWeights would refuse the non-finite values that allowNonFinite let through.
+    rbm.weightsBuffer.write(W.data);
+    rbm.visibleBiasBuffer.write(visibleBias.data);
+    rbm.hiddenBiasBuffer.write(hiddenBias.data);
+    rbm.packedCurrent = false;
+    rbm.biasesSet = true;
+    return rbm;
   }
 
   /** Frees the model's wasm memory now; the model cannot be used afterwards. Idempotent. */

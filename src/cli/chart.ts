@@ -15,7 +15,6 @@ export interface ChartPoint {
  * vega estimates text widths). vega is loaded only here, so nothing else pays for it.
  */
 export async function accuracyChart(points: ChartPoint[], title: string): Promise<string> {
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
   // Full range on top (zeros and N(0,1) sit far below the rest); below, the band where the good
   // initializations differ, clipped.
   const inits = [...new Set(points.map((p) => p.init))]; // legend and colours in run order
@@ -30,13 +29,18 @@ export async function accuracyChart(points: ChartPoint[], title: string): Promis
     width: 320,
     height: 200,
   });
-  const spec = vegaLite.compile({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  return renderSvg({
     title,
     data: { values: points },
     vconcat: [row([0, 1], 'test accuracy'), row([ZOOM_FROM, 1], `test accuracy (${ZOOM_FROM}–1)`)],
-  }).spec;
-  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
+  });
+}
+
+/** Compiles a vega-lite spec (without $schema) to vega and renders it headless to SVG. */
+export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const compiled = vegaLite.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v5.json', ...spec } as never).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { mnist } from '../data/index.js';
 import * as nninit from '../index.js';
 import { accuracyChart, type ChartPoint } from './chart.js';
+import { DEEP_USAGE, deepExperimentCommand } from './deep-experiment.js';
 import { formatTable } from './table.js';
 
 /*
@@ -241,13 +242,13 @@ export async function writeResults(result: ExperimentResult, out: string): Promi
   return { json, svg };
 }
 
-function positiveInt(name: string, text: string): number {
+export function positiveInt(name: string, text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) throw new nninit.ParamError(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);
   return value;
 }
 
-function listOf<T extends string>(name: string, text: string, allowed: readonly T[]): T[] {
+export function listOf<T extends string>(name: string, text: string, allowed: readonly T[]): T[] {
   const items = text.split(',').map((s) => s.trim()).filter(Boolean);
   for (const item of items) {
     if (!allowed.includes(item as T)) {
@@ -263,7 +264,8 @@ export const EXPERIMENT_USAGE = `  nninit experiment [--epochs 15] [--inits ${Ob
       Trains 784-256-256-10 on the bundled MNIST digits (8000/2000 seeded split, Adam 1e-3,
       batch 100) from each initialization with each activation (dbn: RBMs pretrained greedily,
       10 epochs each); prints test accuracy per epoch and writes experiment.json and
-      experiment.svg to --out. --quick: 3 epochs (3 of pretraining) on 2000/500.`;
+      experiment.svg to --out. --quick: 3 epochs (3 of pretraining) on 2000/500.
+${DEEP_USAGE}`;
 
 export async function experimentCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -275,8 +277,10 @@ export async function experimentCommand(args: string[]): Promise<void> {
       quick: { type: 'boolean', default: false },
       seed: { type: 'string', default: '0' },
       out: { type: 'string', default: 'out' },
+      deep: { type: 'boolean', default: false },
     },
   });
+  if (values.deep) return deepExperimentCommand(values, new Progress());
   const config: ExperimentConfig = { ...FULL, ...(values.quick ? QUICK : {}) };
   if (values.epochs !== undefined) config.epochs = positiveInt('epochs', values.epochs);
   if (values.inits !== undefined) config.inits = listOf('inits', values.inits, Object.keys(INITIALIZATIONS));

@@ -126,24 +126,31 @@ export class DenseNet {
    * staging buffer, the workspace must already hold `rows` (else it would be reallocated).
    */
   forward(input: number, rows: number): number {
-    const k = nnKernels();
-    const work = this.workspace(rows);
     const sizes = this.shape.sizes;
-    const params = this.params.ptr;
     let x = input;
     for (let l = 0; l < this.layerCount; l++) {
-      const nIn = sizes[l];
-      const nOut = sizes[l + 1];
-      const y = work.outputs[l].ptr;
-      gemmInto(false, true, rows, nOut, nIn, 1, x, nIn, params + this.weightOffsets[l] * 4, nIn, 0, y, nOut);
-      k.biasAdd(y, params + this.biasOffsets[l] * 4, y, rows, nOut);
-      if (l + 1 < this.layerCount) this.activate(y, rows * nOut);
-      x = y;
+      x = this.linear(l, x, rows);
+      if (l + 1 < this.layerCount) this.activate(x, rows * sizes[l + 1]);
     }
     return x;
   }
 
-  private activate(x: number, n: number): void {
+  /**
+   * Layer l's pre-activation x·Wᵀ + b for `rows` rows at `x`, written to the workspace's
+   * outputs[l] (which must already hold `rows`); returns its pointer.
+   */
+  linear(l: number, x: number, rows: number): number {
+    const nIn = this.shape.sizes[l];
+    const nOut = this.shape.sizes[l + 1];
+    const params = this.params.ptr;
+    const y = this.workspace(rows).outputs[l].ptr;
+    gemmInto(false, true, rows, nOut, nIn, 1, x, nIn, params + this.weightOffsets[l] * 4, nIn, 0, y, nOut);
+    nnKernels().biasAdd(y, params + this.biasOffsets[l] * 4, y, rows, nOut);
+    return y;
+  }
+
+  /** The hidden activation, in place over n values at x. */
+  activate(x: number, n: number): void {
     const k = nnKernels();
     const activation = this.shape.activation;
     switch (activation.name) {

@@ -10,7 +10,7 @@
 // and four independent chains share them (sigmoid ~420 → ~800 M elements/s; storing each vector
 // right after computing it gave ~560; relu ~6.7 → ~8 G elements/s).
 import { expLanes, sigmoidLanes, softplusLanes, tanhLanes } from './simd-math';
-import { philoxBatch, philoxWord0, philoxWord1, philoxWord2, philoxWord3, philoxWords16, storeTransposed, uniform01Lanes } from './philox';
+import { philoxBatch, philoxWord0, philoxWord1, philoxWord2, philoxWord3, philoxWords16, philoxWords32, storeTransposed, uniform01Lanes } from './philox';
 
 // --- partial vectors -------------------------------------------------------------------------------
 
@@ -379,6 +379,15 @@ export function logSoftmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, co
   storeFour(sample, s0, s1, s2, s3);
 }
 
+/** Samples 32 probabilities from two batches (blocks block + 0..7), as sampleBatch does 16. */
+// @ts-ignore: decorator
+@inline function sampleTwoBatches(prob: usize, sample: usize, k0: u32, k1: u32, block: u64, substream: u32): void {
+  philoxWords32(sample, k0, k1, block, substream);
+  for (let o: usize = 0; o < 2 * BATCH_BYTES; o += 16) {
+    v128.store(sample + o, sampleLanes(v128.load(sample + o), v128.load(prob + o)));
+  }
+}
+
 /** Samples the last `count` (1..15) probabilities from one more batch, using its first words. */
 function sampleLastBatch(prob: usize, sample: usize, count: i32, k0: u32, k1: u32, block: u64, substream: u32): void {
   philoxBatch(k0, k1, block, substream);
@@ -421,6 +430,9 @@ export function sigmoidBernoulli(
       if (bias != 0) mapBinary(Binary.AddSigmoid, x + at, bias + c, prob + at, count, f32x4.splat(0));
       else mapUnary(Unary.Sigmoid, x + at, prob + at, count, f32x4.splat(0));
       const ready = (rowStart + end) & ~(BATCH_BYTES - 1);
+      for (; sampled + 2 * BATCH_BYTES <= ready; sampled += 2 * BATCH_BYTES, block += 8) {
+        sampleTwoBatches(prob + sampled, sample + sampled, k0, k1, block, substream);
+      }
       for (; sampled < ready; sampled += BATCH_BYTES, block += 4) {
         sampleBatch(prob + sampled, sample + sampled, k0, k1, block, substream);
       }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { mnist } from '../data/index.js';
 import * as nninit from '../index.js';
 import { accuracyChart, renderSvg, type ChartPoint } from './chart.js';
-import { listOf, positiveInt, type Progress } from './experiment.js';
+import { positiveInt } from './dataset.js';
+import { listOf, type Progress } from './experiment.js';
 import { formatTable } from './table.js';
 
 /*

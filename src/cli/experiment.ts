@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { mnist } from '../data/index.js';
 import * as nninit from '../index.js';
 import { accuracyChart, type ChartPoint } from './chart.js';
+import { positiveInt } from './dataset.js';
 import { DEEP_USAGE, deepExperimentCommand } from './deep-experiment.js';
 import { formatTable } from './table.js';
 
@@ -240,12 +241,6 @@ export async function writeResults(result: ExperimentResult, out: string): Promi
   await writeFile(json, `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(svg, await accuracyChart(points, title));
   return { json, svg };
-}
-
-export function positiveInt(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new nninit.ParamError(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return value;
 }
 
 export function listOf<T extends string>(name: string, text: string, allowed: readonly T[]): T[] {

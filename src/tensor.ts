@@ -1,4 +1,4 @@
-import { DataError, ShapeError, show } from './errors.js';
+import { DataError, ParamError, ShapeError, show } from './errors.js';
 
 /**
  * A dense f32 array with a shape, row-major. The data is a plain Float32Array owned by the
@@ -52,6 +52,22 @@ export function tensor(data: Float32Array | ArrayLike<number>, shape: number[]):
 /** Wraps an existing Float32Array without copying (internal). */
 export function wrap(data: Float32Array, shape: number[]): Tensor {
   return { shape, data };
+}
+
+/**
+ * Checks that `t` is a Tensor: a Float32Array whose length matches a valid shape. `name` starts
+ * every message. A non-Tensor is `E_PARAM`; a bad shape or a length mismatch is `E_SHAPE`.
+ */
+export function checkTensor(t: unknown, name: string): { shape: number[]; data: Float32Array } {
+  const candidate = t as Tensor | null;
+  if (typeof candidate !== 'object' || candidate === null || !(candidate.data instanceof Float32Array)) {
+    throw new ParamError(`${name} must be a Tensor ({ shape, data: Float32Array }), got ${show(t)}`);
+  }
+  const shape = checkShape(candidate.shape, `${name}.shape`);
+  if (sizeOf(shape) !== candidate.data.length) {
+    throw new ShapeError(`${name}.data has ${candidate.data.length} elements but its shape ${show(shape)} needs ${sizeOf(shape)}`);
+  }
+  return { shape, data: candidate.data };
 }
 
 /** Throws `E_DATA` naming the first non-finite element. */

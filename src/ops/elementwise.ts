@@ -1,7 +1,7 @@
-import { ParamError, ShapeError, show } from '../errors.js';
+import { ParamError, show } from '../errors.js';
 import { blocksFor, Rng } from '../random.js';
 import { allocF32, kernels, registerWarmup, withBuffers } from '../runtime/index.js';
-import { checkShape, sizeOf, type Tensor } from '../tensor.js';
+import { checkTensor, sizeOf, type Tensor } from '../tensor.js';
 
 /**
  * The wasm exports of assembly/elementwise.ts. Pointers are byte addresses of f32 buffers in wasm
@@ -77,18 +77,6 @@ export function sigmoidBernoulli(
 }
 
 // --- public API: Tensor in, new Tensor out ------------------------------------------------------------
-
-function checkTensor(t: unknown, name: string): { shape: number[]; data: Float32Array } {
-  const candidate = t as Tensor | null;
-  if (typeof candidate !== 'object' || candidate === null || !(candidate.data instanceof Float32Array)) {
-    throw new ParamError(`${name} must be a Tensor ({ shape, data: Float32Array }), got ${show(t)}`);
-  }
-  const shape = checkShape(candidate.shape, `${name}.shape`);
-  if (sizeOf(shape) !== candidate.data.length) {
-    throw new ShapeError(`${name}.data has ${candidate.data.length} elements but its shape ${show(shape)} needs ${sizeOf(shape)}`);
-  }
-  return { shape, data: candidate.data };
-}
 
 /** Copies t into wasm memory, runs `kernel` in place on it, and returns the result as a new Tensor. */
 function inPlace(t: Tensor, name: string, kernel: (ptr: number, shape: number[]) => void): Tensor {

@@ -1,6 +1,6 @@
 import { ParamError, ShapeError, show } from '../errors.js';
 import { withBuffers } from '../runtime/index.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { checkTensor, type Tensor } from '../tensor.js';
 import { gemmInto, reserveGemmWorkspace } from './gemm.js';
 
 export interface MatmulOptions {
@@ -13,18 +13,9 @@ export interface MatmulOptions {
 const MATMUL_OPTIONS: readonly string[] = ['transposeA', 'transposeB'];
 
 function checkMatrix(t: unknown, name: string): { rows: number; cols: number; data: Float32Array } {
-  const candidate = t as Tensor | null;
-  if (typeof candidate !== 'object' || candidate === null || !(candidate.data instanceof Float32Array)) {
-    throw new ParamError(`matmul: ${name} must be a Tensor ({ shape, data: Float32Array }), got ${show(t)}`);
-  }
-  const shape = candidate.shape;
-  const isMatrix =
-    Array.isArray(shape) && shape.length === 2 && shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1);
-  if (!isMatrix) throw new ShapeError(`matmul: ${name} must be 2-D with positive dimensions, got shape ${show(shape)}`);
-  if (sizeOf(shape) !== candidate.data.length) {
-    throw new ShapeError(`matmul: ${name}.data has ${candidate.data.length} elements but shape ${show(shape)} needs ${sizeOf(shape)}`);
-  }
-  return { rows: shape[0], cols: shape[1], data: candidate.data };
+  const { shape, data } = checkTensor(t, `matmul: ${name}`);
+  if (shape.length !== 2) throw new ShapeError(`matmul: ${name} must be 2-D with positive dimensions, got shape ${show(shape)}`);
+  return { rows: shape[0], cols: shape[1], data };
 }
 
 function checkFlag(options: Record<string, unknown>, name: string): boolean {

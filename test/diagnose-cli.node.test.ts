@@ -68,4 +68,20 @@ describe('the deep experiment', () => {
     const paths = await writeDeepResults(result, out);
     for (const path of paths.slice(1)) expect(await readFile(path, 'utf8')).toMatch(/^<svg/);
   });
+
+  it('repeats every run over seeds and reports mean ± sd with the LSUV-versus-He verdict per seed', async () => {
+    const config = { ...DEEP_FULL, epochs: 2, trainSize: 300, testSize: 100, inits: ['he', 'lsuv'], activations: ['relu' as const], seed: 3, seeds: 2 };
+    const result = await runDeepExperiment(config);
+    expect(result.runs.map((r) => `${r.init}:${r.seed}`)).toEqual(['he:3', 'lsuv:3', 'he:4', 'lsuv:4']);
+    // Different seeds are different replicates: other data split and other weights.
+    expect(result.runs[0].accuracy).not.toEqual(result.runs[2].accuracy);
+    const table = deepTable(result);
+    const lsuvRow = table.split('\n').find((line) => line.startsWith('LSUV'))!;
+    const [, e1Mean, e1Sd] = /(\d\.\d{4}) ± (\d\.\d{4})/.exec(lsuvRow)!;
+    const e1 = result.runs.filter((r) => r.init === 'lsuv').map((r) => r.accuracy[0]);
+    expect(Number(e1Mean)).toBeCloseTo((e1[0] + e1[1]) / 2, 4);
+    expect(Number(e1Sd)).toBeCloseTo(Math.abs(e1[0] - e1[1]) / Math.SQRT2, 4);
+    expect(lsuvRow).toMatch(/e1 >= He (ok|MISSED) \([0-2]\/2 seeds\), final >= He (ok|MISSED) \([0-2]\/2 seeds\)/);
+    expect(table).toMatch(/2 seeds \(3–4\): mean ± sd/);
+  });
 });

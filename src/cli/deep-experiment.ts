@@ -44,7 +44,14 @@ export interface DeepConfig {
   testSize: number;
   batchSize: number;
   lr: number;
+  /** The first seed: it picks the data split, the weights and LSUV's orthonormal start. */
   seed: number;
+  /**
+   * Replicates: every (initialization, activation) runs with seeds seed, seed + 1, … Single runs
+   * on 2000 test digits differ by about ±0.5 points from seed to seed, so comparisons between
+   * good initializations need several.
+   */
+  seeds: number;
 }
 
 /** The main experiment's setting (8000/2000 seeded split, 15 epochs, Adam 1e-3, batch 100) on the deep net. */
@@ -57,6 +64,7 @@ export const DEEP_FULL: DeepConfig = {
   batchSize: 100,
   lr: 1e-3,
   seed: 0,
+  seeds: 1,
 };
 
 /** `--deep --quick`: 3 epochs on 2000/500. */
@@ -64,6 +72,7 @@ export const DEEP_QUICK: Partial<DeepConfig> = { epochs: 3, trainSize: 2000, tes
 
 export interface DeepRun {
   init: string;
+  seed: number;
   label: string;
   activation: DeepActivation;
   /** Test accuracy after each epoch. */
@@ -86,43 +95,46 @@ export interface DeepResult {
 
 export async function runDeepExperiment(config: DeepConfig, progress?: Progress): Promise<DeepResult> {
   const started = performance.now();
-  const { train, test } = await mnist({ trainSize: config.trainSize, testSize: config.testSize, seed: config.seed });
-  const rows = Math.min(BATCH_ROWS, config.trainSize);
-  const batch = { x: { shape: [rows, DEEP_LAYERS[0]], data: train.x.data.subarray(0, rows * DEEP_LAYERS[0]) }, y: train.y.subarray(0, rows) };
   const runs: DeepRun[] = [];
-  const total = config.inits.length * config.activations.length;
-  for (const init of config.inits) {
-    for (const activation of config.activations) {
-      const { label, spec, lsuv } = DEEP_INITS[init];
-      const mlp = new nninit.Mlp({ layers: DEEP_LAYERS, activation, init: spec, seed: config.seed });
-      const name = `[${runs.length + 1}/${total}] deep ${label}, ${activation}`;
-      try {
-        let lsuvSeconds: number | null = null;
-        if (lsuv) {
-          const lsuvStart = performance.now();
-          nninit.init.lsuv(mlp, batch.x, { seed: config.seed });
-          lsuvSeconds = (performance.now() - lsuvStart) / 1000;
+  const total = config.inits.length * config.activations.length * config.seeds;
+  for (let seed = config.seed; seed < config.seed + config.seeds; seed++) {
+    const { train, test } = await mnist({ trainSize: config.trainSize, testSize: config.testSize, seed });
+    const rows = Math.min(BATCH_ROWS, config.trainSize);
+    const batch = { x: { shape: [rows, DEEP_LAYERS[0]], data: train.x.data.subarray(0, rows * DEEP_LAYERS[0]) }, y: train.y.subarray(0, rows) };
+    for (const init of config.inits) {
+      for (const activation of config.activations) {
+        const { label, spec, lsuv } = DEEP_INITS[init];
+        const mlp = new nninit.Mlp({ layers: DEEP_LAYERS, activation, init: spec, seed });
+        const name = `[${runs.length + 1}/${total}] deep ${label}, ${activation}${config.seeds > 1 ? `, seed ${seed}` : ''}`;
+        try {
+          let lsuvSeconds: number | null = null;
+          if (lsuv) {
+            const lsuvStart = performance.now();
+            nninit.init.lsuv(mlp, batch.x, { seed });
+            lsuvSeconds = (performance.now() - lsuvStart) / 1000;
+          }
+          const gradientRatio = nninit.diagnose(mlp, batch.x, batch.y).gradientRatio!;
+          const history = await mlp.fit(train.x, train.y, {
+            epochs: config.epochs,
+            batchSize: config.batchSize,
+            optimizer: nninit.optim.adam({ lr: config.lr }),
+            validation: test,
+            onEpoch: (log) => progress?.update(`${name}: epoch ${log.epoch + 1}/${config.epochs}, test accuracy ${log.valAccuracy!.toFixed(4)}`),
+          });
+          runs.push({
+            init,
+            seed,
+            label,
+            activation,
+            accuracy: history.valAccuracy,
+            final: history.valAccuracy[history.valAccuracy.length - 1],
+            gradientRatio,
+            lsuvSeconds,
+            seconds: history.seconds,
+          });
+        } finally {
+          mlp.dispose();
         }
-        const gradientRatio = nninit.diagnose(mlp, batch.x, batch.y).gradientRatio!;
-        const history = await mlp.fit(train.x, train.y, {
-          epochs: config.epochs,
-          batchSize: config.batchSize,
-          optimizer: nninit.optim.adam({ lr: config.lr }),
-          validation: test,
-          onEpoch: (log) => progress?.update(`${name}: epoch ${log.epoch + 1}/${config.epochs}, test accuracy ${log.valAccuracy!.toFixed(4)}`),
-        });
-        runs.push({
-          init,
-          label,
-          activation,
-          accuracy: history.valAccuracy,
-          final: history.valAccuracy[history.valAccuracy.length - 1],
-          gradientRatio,
-          lsuvSeconds,
-          seconds: history.seconds,
-        });
-      } finally {
-        mlp.dispose();
       }
     }
   }
@@ -130,28 +142,80 @@ export async function runDeepExperiment(config: DeepConfig, progress?: Progress)
   return { config, layers: DEEP_LAYERS, runs, seconds: (performance.now() - started) / 1000 };
 }
 
-/** The issue's target: LSUV's ReLU net at least matches He's after the first and the last epoch. */
-function lsuvTarget(result: DeepResult, run: DeepRun): string {
-  if (run.init !== 'lsuv' || run.activation !== 'relu') return '';
-  const he = result.runs.find((r) => r.init === 'he' && r.activation === 'relu');
-  if (!he) return '';
-  const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
-  return `e1 >= He ${mark(run.accuracy[0] >= he.accuracy[0])}, final >= He ${mark(run.final >= he.final)}`;
+/** The runs of one (initialization, activation) pair over the seeds, in run order. */
+export interface DeepGroup {
+  init: string;
+  label: string;
+  activation: DeepActivation;
+  runs: DeepRun[];
 }
 
+export function groupRuns(runs: DeepRun[]): DeepGroup[] {
+  const groups = new Map<string, DeepGroup>();
+  for (const run of runs) {
+    const key = `${run.init}/${run.activation}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { init: run.init, label: run.label, activation: run.activation, runs: [] }));
+    group.runs.push(run);
+  }
+  return [...groups.values()];
+}
+
+const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+/** Sample standard deviation (n − 1); 0 for a single value. */
+function standardDeviation(values: number[]): number {
+  if (values.length < 2) return 0;
+  const m = mean(values);
+  return Math.sqrt(values.reduce((sum, v) => sum + (v - m) ** 2, 0) / (values.length - 1));
+}
+const geometricMean = (values: number[]) => Math.exp(mean(values.map(Math.log)));
+
+/** Mean test accuracy of a group after each epoch. */
+export function meanCurve(group: DeepGroup): number[] {
+  return group.runs[0].accuracy.map((_, e) => mean(group.runs.map((run) => run.accuracy[e])));
+}
+
+/**
+ * The issue's target: LSUV's ReLU net at least matches He's after the first and the last epoch,
+ * on the mean over seeds, with the number of seeds on which it did.
+ */
+function lsuvTarget(groups: DeepGroup[], group: DeepGroup): string {
+  if (group.init !== 'lsuv' || group.activation !== 'relu') return '';
+  const he = groups.find((g) => g.init === 'he' && g.activation === 'relu');
+  if (!he) return '';
+  const heBySeed = new Map(he.runs.map((run) => [run.seed, run]));
+  const verdict = (title: string, accuracy: (run: DeepRun) => number) => {
+    const ok = mean(group.runs.map(accuracy)) >= mean(he.runs.map(accuracy));
+    const paired = group.runs.filter((run) => heBySeed.has(run.seed));
+    const wins = paired.filter((run) => accuracy(run) >= accuracy(heBySeed.get(run.seed)!)).length;
+    return `${title} >= He ${ok ? 'ok' : 'MISSED'}${paired.length > 1 ? ` (${wins}/${paired.length} seeds)` : ''}`;
+  };
+  return `${verdict('e1', (run) => run.accuracy[0])}, ${verdict('final', (run) => run.final)}`;
+}
+
+/** One row per (initialization, activation); with several seeds, accuracies are mean ± sd and the ratio a geometric mean. */
 export function deepTable(result: DeepResult): string {
+  const groups = groupRuns(result.runs);
+  const several = groups.some((g) => g.runs.length > 1);
+  const accuracy = (values: number[]) =>
+    several ? `${mean(values).toFixed(4)} ± ${standardDeviation(values).toFixed(4)}` : values[0].toFixed(4);
   const header = ['init', 'activation', 'grad ratio at init', 'e1', 'final', 'LSUV s', 'train s', 'target'];
-  const rows = result.runs.map((run) => [
-    run.label,
-    run.activation,
-    run.gradientRatio.toExponential(2),
-    run.accuracy[0].toFixed(4),
-    run.final.toFixed(4),
-    run.lsuvSeconds === null ? '-' : run.lsuvSeconds.toFixed(2),
-    run.seconds.toFixed(1),
-    lsuvTarget(result, run),
-  ]);
-  return formatTable(header, rows);
+  const rows = groups.map((group) => {
+    const lsuv = group.runs.map((run) => run.lsuvSeconds).filter((s): s is number => s !== null);
+    return [
+      group.label,
+      group.activation,
+      geometricMean(group.runs.map((run) => run.gradientRatio)).toExponential(2),
+      accuracy(group.runs.map((run) => run.accuracy[0])),
+      accuracy(group.runs.map((run) => run.final)),
+      lsuv.length === 0 ? '-' : mean(lsuv).toFixed(2),
+      mean(group.runs.map((run) => run.seconds)).toFixed(1),
+      lsuvTarget(groups, group),
+    ];
+  });
+  const seeds = result.config.seeds;
+  const caption = seeds > 1 ? `\n${seeds} seeds (${result.config.seed}–${result.config.seed + seeds - 1}): mean ± sd; grad ratio: geometric mean` : '';
+  return formatTable(header, rows) + caption;
 }
 
 /** Writes deep-experiment.json, deep-experiment.svg (accuracy per epoch) and deep-gradients.svg under `out`. */
@@ -159,24 +223,30 @@ export async function writeDeepResults(result: DeepResult, out: string): Promise
   await mkdir(out, { recursive: true });
   const { trainSize, testSize, epochs, lr, batchSize } = result.config;
   const net = `${result.layers[0]}-256×6-${result.layers[result.layers.length - 1]}`;
-  const points: ChartPoint[] = result.runs.flatMap((run) =>
-    run.accuracy.map((accuracy, e) => ({ init: run.label, activation: run.activation, epoch: e + 1, accuracy })),
+  const groups = groupRuns(result.runs);
+  const points: ChartPoint[] = groups.flatMap((group) =>
+    meanCurve(group).map((accuracy, e) => ({ init: group.label, activation: group.activation, epoch: e + 1, accuracy })),
   );
-  const ratios = result.runs.map((run) => ({ init: run.label, activation: run.activation, ratio: run.gradientRatio }));
+  const ratios = groups.map((group) => ({
+    init: group.label,
+    activation: group.activation,
+    ratio: geometricMean(group.runs.map((run) => run.gradientRatio)),
+  }));
+  const over = result.config.seeds > 1 ? `, mean of ${result.config.seeds} seeds` : '';
   const paths = ['deep-experiment.json', 'deep-experiment.svg', 'deep-gradients.svg'].map((file) => join(out, file));
   await writeFile(paths[0], `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(paths[1], await accuracyChart(points, `MNIST ${trainSize}/${testSize}, ${net}, Adam ${lr}, batch ${batchSize}, ${epochs} epochs`));
+  await writeFile(paths[1], await accuracyChart(points, `MNIST ${trainSize}/${testSize}, ${net}, Adam ${lr}, batch ${batchSize}, ${epochs} epochs${over}`));
   await writeFile(
     paths[2],
     await renderSvg({
-      title: `${net} at initialization: ‖∂loss/∂W‖ of the first hidden layer / the last (${BATCH_ROWS} digits)`,
+      title: `${net} at initialization: ‖∂loss/∂W‖ of the first hidden layer / the last (${BATCH_ROWS} digits${over})`,
       data: { values: ratios },
       mark: 'bar',
       width: 200,
       height: 220,
       encoding: {
         column: { field: 'activation', type: 'nominal', title: 'hidden activation', sort: DEEP_ACTIVATIONS },
-        x: { field: 'init', type: 'nominal', title: null, sort: result.runs.map((r) => r.label) },
+        x: { field: 'init', type: 'nominal', title: null, sort: groups.map((g) => g.label) },
         y: { field: 'ratio', type: 'quantitative', scale: { type: 'log' }, title: 'gradient-norm ratio (log; 1 = no vanishing)' },
         color: { field: 'init', type: 'nominal', legend: null },
       },
@@ -186,12 +256,14 @@ export async function writeDeepResults(result: DeepResult, out: string): Promise
 }
 
 export const DEEP_USAGE = `  nninit experiment --deep [--epochs 15] [--inits ${Object.keys(DEEP_INITS).join(',')}]
-                    [--activation ${DEEP_ACTIVATIONS.join(',')}] [--quick] [--seed 0] [--out out/]
+                    [--activation ${DEEP_ACTIVATIONS.join(',')}] [--quick] [--seed 0] [--seeds 1] [--out out/]
       The deep part, run instead of the shallow one (about 5 min): ${DEEP_LAYERS[0]}-256×6-10 with
       each activation from each initialization (small: N(0, 0.01²); lsuv: nninit.init.lsuv on
       ${BATCH_ROWS} training digits), same data and training; prints test accuracy after the first
       and last epoch and the first/last hidden layer gradient-norm ratio at initialization;
-      writes deep-experiment.json, deep-experiment.svg and deep-gradients.svg.`;
+      writes deep-experiment.json, deep-experiment.svg and deep-gradients.svg. --seeds N repeats
+      every run with seeds --seed … --seed+N−1 (data split, weights, LSUV) and reports mean ± sd:
+      good initializations differ by less than one seed's noise (about ±0.5 points).`;
 
 /** The command line of `nninit experiment --deep`, as parseArgs gave it. */
 export interface DeepArgs {
@@ -200,6 +272,7 @@ export interface DeepArgs {
   activation?: string;
   quick: boolean;
   seed: string;
+  seeds?: string;
   out: string;
 }
 
@@ -211,6 +284,7 @@ export async function deepExperimentCommand(args: DeepArgs, progress: Progress):
   if (args.activation !== undefined) config.activations = listOf('activation', args.activation, DEEP_ACTIVATIONS);
   config.seed = Number(args.seed);
   if (!Number.isInteger(config.seed) || config.seed < 0) throw new nninit.ParamError(`--seed must be an integer >= 0, got ${JSON.stringify(args.seed)}`);
+  if (args.seeds !== undefined) config.seeds = positiveInt('seeds', args.seeds);
   const result = await runDeepExperiment(config, progress);
   console.log(deepTable(result));
   const paths = await writeDeepResults(result, args.out);

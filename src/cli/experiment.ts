@@ -271,11 +271,13 @@ export async function experimentCommand(args: string[]): Promise<void> {
       activation: { type: 'string' },
       quick: { type: 'boolean', default: false },
       seed: { type: 'string', default: '0' },
+      seeds: { type: 'string' },
       out: { type: 'string', default: 'out' },
       deep: { type: 'boolean', default: false },
     },
   });
   if (values.deep) return deepExperimentCommand(values, new Progress());
+  if (values.seeds !== undefined) throw new nninit.ParamError('--seeds applies to the deep experiment only: add --deep');
   const config: ExperimentConfig = { ...FULL, ...(values.quick ? QUICK : {}) };
   if (values.epochs !== undefined) config.epochs = positiveInt('epochs', values.epochs);
   if (values.inits !== undefined) config.inits = listOf('inits', values.inits, Object.keys(INITIALIZATIONS));

@@ -1,5 +1,7 @@
 import { ParamError, show } from '../errors.js';
-import { Rng } from '../random.js';
+import { checkKeys } from '../nn/options.js';
+
+export { positiveInteger } from '../nn/options.js';
 
 /*
  * Option parsing shared by the initializers. Every check treats `undefined` as "use the default"
@@ -10,23 +12,9 @@ import { Rng } from '../random.js';
 /** Largest finite float32. Parameters end up in a Float32Array, so they must fit one. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-/**
- * Rejects an options argument that is not a plain object, and any key `initializer` does not
- * take, so that a typo such as `{ seeds: 1 }` fails loudly instead of being ignored.
- */
+/** `checkKeys` for initializer `initializer`: its messages name `init.<initializer>`. */
 export function checkOptions(initializer: string, options: unknown, allowed: readonly string[]): void {
-  if (options instanceof Rng) {
-    throw new ParamError(`init.${initializer}: options must be an object; pass a stream as { rng }, not the Rng itself`);
-  }
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ParamError(`init.${initializer}: options must be an object, got ${show(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      const takes = allowed.length === 0 ? 'it takes no options' : `it takes ${allowed.join(', ')}`;
-      throw new ParamError(`init.${initializer}: unknown option ${show(key)} (${takes})`);
-    }
-  }
+  checkKeys(`init.${initializer}`, options, allowed);
 }
 
 /** A finite number within float32 range; `fallback` when undefined, or an error if there is no fallback. */
@@ -43,15 +31,6 @@ export function nonNegativeNumber(name: string, value: unknown, fallback?: numbe
   const number = finiteNumber(name, value, fallback);
   if (number < 0) throw new ParamError(`${name} must be >= 0, got ${show(number)}`);
   return number;
-}
-
-/** A positive integer, or `fallback` when undefined. */
-export function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ParamError(`${name} must be a positive integer, got ${show(value)}`);
-  }
-  return value;
 }
 
 /** PyTorch and Keras spell names in snake_case ('leaky_relu', 'fan_in'); ours are camelCase. */

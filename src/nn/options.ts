@@ -1,18 +1,29 @@
 import { ParamError, show } from '../errors.js';
+import { Rng } from '../random.js';
 
 /*
  * Option checks for models and optimizers. `undefined` means "use the default"; anything else,
  * 0 included, is the caller's choice and must be valid.
  */
 
-/** Rejects a non-object and any key not in `allowed`, so that typos fail loudly. */
+/**
+ * Rejects an options argument that is not a plain object, and any key not in `allowed`, so that
+ * a typo such as `{ seeds: 1 }` fails loudly instead of being ignored. `undefined` means no
+ * options. `what` names the function in the message (`init.normal`, `Mlp.fit`, …).
+ */
 export function checkKeys(what: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (options === undefined) return {};
+  if (options instanceof Rng) {
+    throw new ParamError(`${what}: options must be an object; pass a stream as { rng }, not the Rng itself`);
+  }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ParamError(`${what}: options must be an object, got ${show(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new ParamError(`${what}: unknown option ${show(key)} (it takes ${allowed.join(', ')})`);
+    if (!allowed.includes(key)) {
+      const takes = allowed.length === 0 ? 'it takes no options' : `it takes ${allowed.join(', ')}`;
+      throw new ParamError(`${what}: unknown option ${show(key)} (${takes})`);
+    }
   }
   return options as Record<string, unknown>;
 }

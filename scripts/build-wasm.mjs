@@ -10,8 +10,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = process.argv.includes('--debug') ? 'debug' : 'release';
 mkdirSync(join(root, 'build'), { recursive: true });
 
+// The module imports its memory, declared with the wasm32 maximum (65536 pages, 4 GiB, so the heap's
+// cap can go that far): on one thread the runtime hands it an ordinary memory, and for threads a
+// shared one, flipping the import's limits flag to "shared" in a copy of the same binary
+// (src/runtime/threads-binary.ts). These flags live here, not in asconfig.json, because asc reads
+// asconfig.json from the working directory for every compile there, test harnesses included.
+const memoryFlags = ['--importMemory', '--maximumMemory', '65536'];
+
 const { error, stderr } = await asc.main(
-  ['assembly/index.ts', '--config', 'asconfig.json', '--target', target],
+  ['assembly/index.ts', '--config', 'asconfig.json', '--target', target, ...memoryFlags],
   { stdout: process.stdout, stderr: process.stderr },
 );
 if (error) {

@@ -1,5 +1,7 @@
 import { ParamError, show } from '../errors.js';
-import { heap, kernels, registerWarmup } from '../runtime/index.js';
+import { POOL_FUNCTIONS, heap, kernels, registerWarmup, threadPool } from '../runtime/index.js';
+import { WorkerCallError, type PoolCall, type ThreadPool } from '../runtime/threads.js';
+import { WasmError } from '../errors.js';
 
 /** The GEMM exports of the wasm module (assembly/gemm.ts). */
 export interface GemmKernels {
@@ -58,11 +60,147 @@ export function reserveGemmWorkspace(m: number, n: number, k: number): void {
   packWorkspace(kernels<GemmKernels>().gemmWorkspaceBytes(m, n, k) >>> 0);
 }
 
-/** Frees the pack workspace (the next product allocates it again). */
+/** Frees the pack workspaces (the next product allocates them again). */
 export function releaseGemmWorkspace(): void {
   if (workspaceBytes > 0) heap().free(workspacePtr);
   workspacePtr = 0;
   workspaceBytes = 0;
+  releaseWorkerWorkspaces();
+}
+
+// ---- Threads ---------------------------------------------------------------------------------
+//
+// With workers running (nninit.ready({ threads })), a large product is split into blocks of whole
+// rows of C (or whole columns when C has few rows), one per thread, each a complete `gemm` call
+// with the same k on its own pack workspace. Every element of C still sees the same depth blocks
+// (they depend on k only) summed in the same order with the same micro-kernel, so the result is
+// bit-identical to one call: threads never change a seed's bits.
+
+/** Smallest m·n·k worth splitting: below it a wake-up round trip (tens of µs) costs more than it saves. */
+export const PARALLEL_MIN_WORK = 1 << 21;
+let parallelMinWork = PARALLEL_MIN_WORK;
+
+/** Sets the split threshold on m·n·k (tests use 0 to split every product); returns the old one. */
+export function setParallelMinWork(work: number): number {
+  const old = parallelMinWork;
+  parallelMinWork = work;
+  return old;
+}
+const MR = 4;
+const NR = 8;
+
+/** A block of C: rows [row, row + rows) × columns [col, col + cols). */
+export interface GemmBlock {
+  row: number;
+  rows: number;
+  col: number;
+  cols: number;
+}
+
+/**
+ * How an m×n product splits over `threads`: whole rows in multiples of 4 (the kernel's register
+ * tile height), or whole columns in multiples of 8 when rows cannot give more blocks, or when C
+ * is much wider than tall (each row block packs all of op(B), each column block all of op(A),
+ * which packs at four times the bytes).
+ */
+export function splitGemm(m: number, n: number, threads: number): GemmBlock[] {
+  const rowBlocks = Math.min(threads, Math.ceil(m / MR));
+  const colBlocks = Math.min(threads, Math.ceil(n / NR));
+  const byRows = rowBlocks > colBlocks || (rowBlocks === colBlocks && 2 * m >= n);
+  const total = byRows ? m : n;
+  const align = byRows ? MR : NR;
+  const blocks = byRows ? rowBlocks : colBlocks;
+  const step = Math.ceil(Math.ceil(total / blocks) / align) * align;
+  const out: GemmBlock[] = [];
+  for (let start = 0; start < total; start += step) {
+    const size = Math.min(step, total - start);
+    out.push(byRows ? { row: start, rows: size, col: 0, cols: n } : { row: 0, rows: m, col: start, cols: size });
+  }
+  return out;
+}
+
+// One pack workspace per worker, grown on demand like the caller's; freed when the pool changes.
+let workerWorkspaces: Array<{ ptr: number; bytes: number }> = [];
+let workspacePool: ThreadPool | null = null;
+
+function releaseWorkerWorkspaces(): void {
+  const wasm = heap();
+  for (const w of workerWorkspaces) wasm.free(w.ptr);
+  workerWorkspaces = [];
+}
+
+function workerWorkspace(worker: number, bytes: number): number {
+  let w = workerWorkspaces[worker];
+  if (w === undefined) w = workerWorkspaces[worker] = { ptr: 0, bytes: 0 };
+  if (bytes > w.bytes) {
+    const wasm = heap();
+    if (w.bytes > 0) wasm.free(w.ptr);
+    w.bytes = 0;
+    w.ptr = wasm.alloc(bytes);
+    w.bytes = bytes;
+  }
+  return w.ptr;
+}
+
+const GEMM = POOL_FUNCTIONS.indexOf('gemm');
+
+/** Runs the product split over the pool; the caller has validated the arguments. */
+function gemmParallel(
+  pool: ThreadPool,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  beta: number,
+  c: number,
+  ldc: number,
+): boolean {
+  const blocks = splitGemm(m, n, pool.workers + 1);
+  if (blocks.length < 2) return false;
+  if (pool !== workspacePool) {
+    releaseWorkerWorkspaces();
+    workspacePool = pool;
+  }
+  const wasm = kernels<GemmKernels>();
+  // Reserve every workspace first: an allocation may grow memory, which the pointers survive.
+  const spaces = blocks.map((block, i) => {
+    const bytes = wasm.gemmWorkspaceBytes(block.rows, block.cols, k) >>> 0;
+    return i === 0 ? packWorkspace(bytes) : workerWorkspace(i - 1, bytes);
+  });
+  const args = (block: GemmBlock, workspace: number): number[] => [
+    transA ? 1 : 0,
+    transB ? 1 : 0,
+    block.rows,
+    block.cols,
+    k,
+    alpha,
+    // op(A) row i starts at row i of A, or column i of A stored transposed; op(B) column j alike.
+    a + block.row * (transA ? 4 : lda * 4),
+    lda,
+    b + block.col * (transB ? ldb * 4 : 4),
+    ldb,
+    beta,
+    c + block.row * ldc * 4 + block.col * 4,
+    ldc,
+    workspace,
+  ];
+  const calls: PoolCall[] = blocks.slice(1).map((block, i) => ({ fn: GEMM, args: args(block, spaces[i + 1]) }));
+  const own = args(blocks[0], spaces[0]);
+  try {
+    pool.run(calls, () =>
+      wasm.gemm(own[0], own[1], own[2], own[3], own[4], own[5], own[6], own[7], own[8], own[9], own[10], own[11], own[12], own[13]),
+    );
+  } catch (error) {
+    if (error instanceof WorkerCallError) throw new WasmError(`gemm failed in a worker thread: ${error.message}`);
+    throw error;
+  }
+  return true;
 }
 
 /**
@@ -93,6 +231,10 @@ export function gemmInto(
   checkLeading('lda', lda, transA ? m : k);
   checkLeading('ldb', ldb, transB ? k : n);
   checkLeading('ldc', ldc, n);
+  const pool = threadPool();
+  if (pool !== null) {
+    if (m * n * k >= parallelMinWork && gemmParallel(pool, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
+  } else if (workerWorkspaces.length > 0) releaseWorkerWorkspaces();
   const wasm = kernels<GemmKernels>();
   const workspace = packWorkspace(wasm.gemmWorkspaceBytes(m, n, k) >>> 0);
   wasm.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace);

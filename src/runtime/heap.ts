@@ -25,14 +25,34 @@ export class WasmHeap {
   private readonly live = new Map<number, number>();
   private top: number;
   private cap: number;
+  private memory_: WebAssembly.Memory;
+  /** The memory's own maximum in bytes (a shared memory cannot grow past the maximum it was made with). */
+  private limit = WASM32_MAX_BYTES;
 
   constructor(
-    readonly memory: WebAssembly.Memory,
+    memory: WebAssembly.Memory,
     readonly base: number,
     cap = DEFAULT_MEMORY_CAP,
   ) {
+    this.memory_ = memory;
     this.top = base;
     this.cap = cap;
+  }
+
+  /** The wasm memory; replaced once if threads move the heap onto a shared memory. */
+  get memory(): WebAssembly.Memory {
+    return this.memory_;
+  }
+
+  /**
+   * Moves the heap onto `memory`, which must already hold a copy of the old one's contents (so
+   * every live pointer stays valid). `maxBytes` is the most it can grow to. Views re-derive on
+   * their own: they are keyed on `memory.buffer` identity.
+   */
+  replaceMemory(memory: WebAssembly.Memory, maxBytes: number): void {
+    this.memory_ = memory;
+    this.limit = maxBytes;
+    this.cap = Math.min(this.cap, maxBytes);
   }
 
   /** Bytes currently handed out (aligned sizes). */
@@ -50,6 +70,12 @@ export class WasmHeap {
   setMemoryCap(bytes: number): void {
     if (!Number.isFinite(bytes) || bytes < PAGE || bytes > WASM32_MAX_BYTES) {
       throw new ParamError(`memoryCap must be between ${PAGE} and ${WASM32_MAX_BYTES} bytes, got ${show(bytes)}`);
+    }
+    if (bytes > this.limit) {
+      throw new ParamError(
+        `memoryCap must be at most ${this.limit} bytes, the maximum of the shared memory that threads use, ` +
+          `got ${show(bytes)} (set the cap before the first ready({ threads }) call)`,
+      );
     }
     this.cap = Math.max(bytes, this.memory.buffer.byteLength);
   }

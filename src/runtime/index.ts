@@ -1,6 +1,8 @@
 import { instantiate } from '@assemblyscript/loader';
-import { WasmError } from '../errors.js';
+import { ParamError, WasmError, show } from '../errors.js';
 import { F32Buffer, WasmHeap } from './heap.js';
+import { findMemoryImport, sharedMemoryVariant, type MemoryImport } from './threads-binary.js';
+import { ThreadPool, hardwareThreads, threadsUnavailableReason } from './threads.js';
 import { wasmBase64 } from './wasm-binary.generated.js';
 
 export { F32Buffer, WasmHeap, DEFAULT_MEMORY_CAP } from './heap.js';
@@ -24,6 +26,12 @@ interface Runtime {
   module: WebAssembly.Module;
   exports: KernelExports;
   heap: WasmHeap;
+  /** The module's memory import (null for a build that defines its own memory). */
+  memoryImport: MemoryImport | null;
+  /** True once the heap lives on a shared memory (threads were asked for at least once). */
+  shared: boolean;
+  /** The GEMM workers, or null on one thread. */
+  pool: ThreadPool | null;
 }
 
 type State =
@@ -58,30 +66,179 @@ function decodeBase64(b64: string): Uint8Array {
   return new Uint8Array(Buffer.from(b64, 'base64'));
 }
 
+const PAGE = 65536;
+
 async function initialize(): Promise<void> {
   if (typeof WebAssembly !== 'object') throw new WasmError('WebAssembly is not available in this runtime');
   if (!simdSupported()) throw new WasmError(SIMD_UNSUPPORTED_MESSAGE);
   let loaded;
+  let memoryImport: MemoryImport | null;
+  let memory: WebAssembly.Memory | undefined;
   try {
-    loaded = await instantiate<KernelExports>(decodeBase64(wasmBase64));
+    const bytes = decodeBase64(wasmBase64);
+    // The module imports its memory (so that threads can hand it a shared one); on one thread it
+    // gets an ordinary memory, exactly like one the module would define itself.
+    memoryImport = findMemoryImport(bytes);
+    if (memoryImport !== null) {
+      const { initial, maximum } = memoryImport;
+      memory = new WebAssembly.Memory(maximum === undefined ? { initial } : { initial, maximum });
+    }
+    loaded = await instantiate<KernelExports>(bytes, memory ? { env: { memory } } : {});
   } catch (cause) {
     throw new WasmError(`could not instantiate the nninit kernels: ${(cause as Error).message}`);
   }
   const exports = loaded.exports as unknown as KernelExports;
+  if (memory) exports.memory = memory;
   const runtime: Runtime = {
     module: loaded.module,
     exports,
     heap: new WasmHeap(exports.memory, exports.heapBase() >>> 0),
+    memoryImport,
+    shared: false,
+    pool: null,
   };
   state = { kind: 'ready', runtime };
   for (const fn of warmups) fn();
 }
 
+/** Options of `ready()`. */
+export interface ReadyOptions {
+  /**
+   * Threads for matrix products (GEMM): a count, or `'auto'` for the machine's logical cores
+   * (at most 16). Left out, the thread setting stays as it is (one thread unless set before).
+   * More than 1 needs SharedArrayBuffer and workers: in browsers a cross-origin isolated page
+   * (COOP `same-origin` + COEP `require-corp`). Where that is impossible nninit runs on one
+   * thread and says why in one console line. `threads: 1` stops the workers.
+   */
+  threads?: number | 'auto';
+}
+
+/** Most threads `'auto'` picks: GEMM gains little past this on memory bandwidth. */
+const AUTO_MAX_THREADS = 16;
+const MAX_THREADS = 256;
+/** Kernel exports the workers can run, by index (a pool call names its function by index). */
+export const POOL_FUNCTIONS = ['gemm'] as const;
+
+let configuring: Promise<unknown> = Promise.resolve();
+const printed = new Set<string>();
+
+/** Prints a line once per reason and process (a fallback is not repeated on every ready() call). */
+function notice(reason: string, line: string): void {
+  if (printed.has(reason)) return;
+  printed.add(reason);
+  console.warn(line);
+}
+
 /**
- * Compiles and instantiates the kernels once and warms them up. Idempotent: every call returns
- * the same promise, and after it resolves the rest of the API is synchronous.
+ * Compiles and instantiates the kernels once and warms them up. Idempotent: without options every
+ * call returns the same promise, and after it resolves the rest of the API is synchronous.
+ * `ready({ threads })` also sets how many threads matrix products use (see ReadyOptions).
  */
-export function ready(): Promise<void> {
+export function ready(options?: ReadyOptions): Promise<void> {
+  const base = readyOnce();
+  const threads = options?.threads;
+  if (threads === undefined) return base;
+  if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
+    return Promise.reject(new ParamError(`threads must be 'auto' or an integer from 1 to ${MAX_THREADS}, got ${show(threads)}`));
+  }
+  // Configurations run one after another, each after initialization.
+  const next = configuring.then(() => base).then(() => configureThreads(threads));
+  configuring = next.catch(() => undefined);
+  return next;
+}
+
+/** The number of threads matrix products run on now (1 until `ready({ threads })` started workers). */
+export function threads(): number {
+  if (state.kind !== 'ready') return 1;
+  const pool = state.runtime.pool;
+  return pool === null || pool.broken !== null ? 1 : pool.workers + 1;
+}
+
+/** The running worker pool, or null on one thread. */
+export function threadPool(): ThreadPool | null {
+  if (state.kind !== 'ready') return null;
+  const pool = state.runtime.pool;
+  return pool === null || pool.broken !== null ? null : pool;
+}
+
+async function configureThreads(wanted: number | 'auto'): Promise<void> {
+  const rt = runtime();
+  const n = wanted === 'auto' ? Math.min(await hardwareThreads(), AUTO_MAX_THREADS) : wanted;
+  if (rt.pool !== null && rt.pool.broken === null && rt.pool.workers + 1 === n) return;
+  if (rt.pool !== null) {
+    const old = rt.pool;
+    rt.pool = null;
+    await old.stop();
+  }
+  if (n === 1) return;
+  const fallback = (reason: string) =>
+    notice(reason, `nninit: ${n} threads requested, running on 1 thread: ${reason.replace(/\.$/, '')}.`);
+  const reason = await threadsUnavailableReason();
+  if (reason !== null) return fallback(reason);
+  try {
+    if (!rt.shared) await moveToSharedMemory(rt);
+    let pool: ThreadPool | null = null;
+    pool = await ThreadPool.start({
+      module: rt.module,
+      memory: rt.heap.memory,
+      heap: rt.heap,
+      workers: n - 1,
+      functions: [...POOL_FUNCTIONS],
+      onBroken: (why) => {
+        if (pool === null || rt.pool !== pool) return;
+        rt.pool = null;
+        void pool.stop();
+        notice(why, `nninit: a worker thread stopped (${why}); running on 1 thread.`);
+      },
+    });
+    rt.pool = pool;
+  } catch (error) {
+    fallback(`could not start worker threads (${(error as Error).message})`);
+  }
+}
+
+/**
+ * Moves the heap onto a shared memory and the kernels onto a module that imports it as shared
+ * (the same binary with one limits byte flipped). Live pointers stay valid: the new memory starts
+ * as a byte copy of the old, and the exports object that callers hold gets the new functions.
+ */
+async function moveToSharedMemory(rt: Runtime): Promise<void> {
+  if (rt.memoryImport === null || rt.memoryImport.maximum === undefined) {
+    throw new Error('this build of the kernels does not import its memory, so it cannot share it');
+  }
+  const module = await WebAssembly.compile(sharedMemoryVariant(decodeBase64(wasmBase64)));
+  const old = rt.heap.memory;
+  const initial = Math.max(rt.memoryImport.initial, old.buffer.byteLength / PAGE);
+  let maximum = rt.memoryImport.maximum;
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial, maximum, shared: true });
+  } catch {
+    // A shared memory reserves its maximum up front; where 4 GiB of address space is too much
+    // (32-bit devices) reserve only the heap's cap.
+    maximum = Math.max(initial, Math.ceil(rt.heap.memoryCap / PAGE));
+    memory = new WebAssembly.Memory({ initial, maximum, shared: true });
+  }
+  const loaded = await instantiate<KernelExports>(module, { env: { memory } });
+  // From here on synchronous, so no kernel call can write to the old memory after the copy.
+  const pages = old.buffer.byteLength / PAGE - memory.buffer.byteLength / PAGE;
+  if (pages > 0) memory.grow(pages);
+  new Uint8Array(memory.buffer).set(new Uint8Array(old.buffer));
+  const next = loaded.exports as unknown as Record<string, unknown>;
+  const target = rt.exports as Record<string, unknown>;
+  for (const key of Object.keys(next)) {
+    const descriptor = Object.getOwnPropertyDescriptor(next, key);
+    if (descriptor && 'value' in descriptor) target[key] = descriptor.value;
+  }
+  target.memory = memory;
+  rt.module = module;
+  rt.heap.replaceMemory(memory, maximum * PAGE);
+  rt.shared = true;
+  // The new module starts on V8's baseline tier again: warm it up like the first one.
+  for (const fn of warmups) fn();
+}
+
+function readyOnce(): Promise<void> {
   switch (state.kind) {
     case 'ready':
       return Promise.resolve();
@@ -119,11 +276,6 @@ export function kernels<T>(): T & KernelExports {
 /** The allocator for wasm memory. */
 export function heap(): WasmHeap {
   return runtime().heap;
-}
-
-/** The compiled module, for instantiating it again in a worker. */
-export function wasmModule(): WebAssembly.Module {
-  return runtime().module;
 }
 
 /** Allocates a Float32 buffer in wasm memory; free it with `.free()`. */

@@ -160,6 +160,23 @@ describe('the built package (dist/, which npm test builds first)', () => {
     expect(importsFs.test(await readFile(join(dist, 'node.js'), 'utf8'))).toBe(true);
   });
 
+  it('--threads splits the products of a command over workers and leaves the results bit-identical', async () => {
+    const cli = join(dist, 'cli.js');
+    const dbnPath = join(dir, 'threads-dbn.safetensors');
+    await run(process.execPath, [cli, 'pretrain', '--layers', '784,64', '--epochs', '1', '--out', dbnPath, ...SMALL]);
+    const trained: Uint8Array[] = [];
+    for (const threads of ['1', '3']) {
+      const out = join(dir, `threads-${threads}.safetensors`);
+      const { stderr } = await run(process.execPath, [cli, 'train', '--threads', threads, '--from', dbnPath, '--out', out, '--epochs', '2', ...SMALL]);
+      expect(stderr).not.toMatch(/running on 1 thread/);
+      trained.push(new Uint8Array(await readFile(out)));
+    }
+    expect(trained[1]).toEqual(trained[0]);
+    const bad = await run(process.execPath, [cli, 'scales', '--threads', 'many']).catch((error: { code: number; stderr: string }) => error);
+    expect(bad).toMatchObject({ code: 1 });
+    expect((bad as { stderr: string }).stderr).toMatch(/^nninit: E_PARAM: --threads must be a positive integer or auto, got "many"/);
+  });
+
   it('the cli lists the weights commands and reports a bad file as E_FORMAT', async () => {
     const cli = join(dist, 'cli.js');
     const { stdout } = await run(process.execPath, [cli, 'help']);

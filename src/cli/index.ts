@@ -19,6 +19,9 @@ ${DIAGNOSE_USAGE}
       For each layer of a dense network: fans, and every scheme's bound or std by formula,
       beside the std measured on weights nninit actually drew.
   nninit help
+
+  Every command also takes --threads N|auto: matrix products split over N threads (same results
+  as one thread, bit for bit); default 1.
 `;
 
 const commands: Record<string, (args: string[]) => Promise<void> | void> = {
@@ -54,8 +57,24 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  await nninit.ready();
-  await command(rest);
+  const { threads, args } = takeThreads(rest);
+  await nninit.ready(threads === undefined ? undefined : { threads });
+  await command(args);
+}
+
+/** Removes the global `--threads N|auto` (or `--threads=…`) from a command's arguments. */
+function takeThreads(argv: string[]): { threads?: number | 'auto'; args: string[] } {
+  const args: string[] = [];
+  let text: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--threads') text = argv[++i] ?? '';
+    else if (argv[i].startsWith('--threads=')) text = argv[i].slice('--threads='.length);
+    else args.push(argv[i]);
+  }
+  if (text === undefined) return { args };
+  if (text === 'auto') return { threads: 'auto', args };
+  if (!/^[1-9]\d*$/.test(text)) throw new nninit.ParamError(`--threads must be a positive integer or auto, got ${JSON.stringify(text)}`);
+  return { threads: Number(text), args };
 }
 
 /** parseArgs rejects unknown or malformed options with these codes: a usage error, not a crash. */

@@ -193,9 +193,7 @@ function gemmParallel(
   const calls: PoolCall[] = blocks.slice(1).map((block, i) => ({ fn: GEMM, args: args(block, spaces[i + 1]) }));
   const own = args(blocks[0], spaces[0]);
   try {
-    pool.run(calls, () =>
-      wasm.gemm(own[0], own[1], own[2], own[3], own[4], own[5], own[6], own[7], own[8], own[9], own[10], own[11], own[12], own[13]),
-    );
+    pool.run(calls, () => (wasm.gemm as (...args: number[]) => void)(...own));
   } catch (error) {
     if (error instanceof WorkerCallError) throw new WasmError(`gemm failed in a worker thread: ${error.message}`);
     throw error;

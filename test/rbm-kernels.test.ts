@@ -116,10 +116,11 @@ const SHAPES: [rows: number, nVisible: number, nHidden: number][] = [
 ];
 
 describe('rbmHiddenStep: GEMM + bias + sigmoid + Bernoulli in one call', () => {
-  for (const [rows, nV, nH] of SHAPES) {
-    it(`matches the reference for ${rows} rows, ${nV} visible, ${nH} hidden`, () => {
+  // Density 0.4 takes the grouped product (4 rows × 8 hidden units), 0.1 the row-at-a-time one.
+  for (const [rows, nV, nH] of SHAPES) for (const density of [0.4, 0.1]) {
+    it(`matches the reference for ${rows} rows, ${nV} visible, ${nH} hidden, density ${density}`, () => {
       const p = randomParams(nV, nH, 'bernoulli', rows * 1000 + nV, 0.3);
-      const v = randomBinary(rows * nV, nV);
+      const v = randomBinary(rows * nV, nV, density);
       const expected = ref.hiddenProbabilities(p, v, rows);
       const rng = new Rng(99);
       const base = 12345;
@@ -133,6 +134,34 @@ describe('rbmHiddenStep: GEMM + bias + sigmoid + Bernoulli in one call', () => {
             const h = decodeActive(active.ptr, counts.ptr, rows, nH);
             expectSamplesMatch(h, expected, (r, col) => ref.uniformAt(rng, base, r, col, nH), rows, nH);
           }
+        }),
+      );
+    });
+  }
+
+  // The two products must give the same bits: the row path skips only zeros, in the same order.
+  for (const [nV, nH] of [[23, 18], [37, 40], [64, 56], [20, 9], [784, 256]]) {
+    it(`sparse rows give the same bits alone (row path) as in a dense batch (grouped path): ${nV} visible, ${nH} hidden`, () => {
+      const rows = 6;
+      const p = randomParams(nV, nH, 'bernoulli', nV + nH, 0.3);
+      const rng = new Rng(nV);
+      const sparse = Float32Array.from({ length: rows * nV }, () => (rng.uniform() < 0.12 ? rng.uniform() : 0));
+      sparse.fill(0, 2 * nV, 3 * nV); // an all-zero row
+      sparse[nV] = -0; // −0 counts as zero
+      const dense = Float32Array.from({ length: 3 * rows * nV }, () => rng.uniform());
+      const both = new Float32Array(4 * rows * nV);
+      both.set(sparse);
+      both.set(dense, rows * nV);
+      const k = rbmKernels();
+      withParams(p, (_w, _b, c, packed) =>
+        withBuffers([4 * rows * nV, 4 * rows * nH, 4 * rows * nH, k.rbmWorkspaceBytes(4 * rows, nV, nH) / 4], (vb, alone, mixed, ws) => {
+          vb.write(sparse);
+          k.rbmHiddenStep(vb.ptr, rows, nV, nH, packed, c, 1, alone.ptr, 0, 0, 0, 0, 0, 0, ws.ptr);
+          vb.write(both);
+          k.rbmHiddenStep(vb.ptr, 4 * rows, nV, nH, packed, c, 1, mixed.ptr, 0, 0, 0, 0, 0, 0, ws.ptr);
+          const a = alone.view.slice(0, rows * nH);
+          expect(Array.from(a)).toEqual(Array.from(mixed.view.slice(0, rows * nH)));
+          expect(maxAbsDiff(a, ref.hiddenProbabilities(p, sparse, rows))).toBeLessThan(2e-6);
         }),
       );
     });
@@ -198,6 +227,112 @@ describe('rbmVisibleMean: dense mean-field half-step', () => {
   });
 });
 
+describe('rbmUnpackWeights: the inverse of rbmPackWeights', () => {
+  for (const [nV, nH] of [[1, 1], [7, 5], [23, 18], [16, 32], [37, 41]]) {
+    it(`round-trips W for ${nV} visible, ${nH} hidden`, () => {
+      const p = randomParams(nV, nH, 'bernoulli', nV * 100 + nH);
+      const k = rbmKernels();
+      withParams(p, (_w, _b, _c, packed) =>
+        withBuffers([nH * nV], (out) => {
+          out.view.fill(NaN);
+          k.rbmUnpackWeights(packed, nH, nV, out.ptr);
+          expect(Array.from(out.toArray())).toEqual(Array.from(p.weights));
+        }),
+      );
+    });
+  }
+});
+
+describe('rbmUpdate: statistics product and momentum step on the packed weights', () => {
+  // Scalar f32 twin of the kernel's weight update, in the kernel's order of summation: the rows
+  // before sparseRows (skipping none: zeros add nothing), then the rest.
+  function referenceUpdate(
+    hidden: Float32Array,
+    visible: Float32Array,
+    rows: number,
+    nV: number,
+    nH: number,
+    w: Float32Array,
+    vel: Float32Array,
+    lr: number,
+    momentum: number,
+    decay: number,
+  ) {
+    const f = Math.fround;
+    const gain = f(lr / rows);
+    const d = f(lr * decay);
+    const outW = new Float32Array(w.length);
+    const outV = new Float32Array(w.length);
+    for (let j = 0; j < nH; j++) {
+      for (let i = 0; i < nV; i++) {
+        let sum = 0;
+        for (let b = 0; b < 2 * rows; b++) sum = f(sum + f(visible[b * nV + i] * hidden[b * nH + j]));
+        const at = j * nV + i;
+        const v = f(f(f(sum * gain) + f(vel[at] * momentum)) - f(w[at] * d));
+        outV[at] = v;
+        outW[at] = f(w[at] + v);
+      }
+    }
+    return { w: outW, vel: outV };
+  }
+
+  const cases: [number, number, number, boolean][] = [
+    [3, 5, 3, false],
+    [9, 23, 18, true],
+    [8, 32, 16, true],
+    [10, 37, 41, true],
+    [5, 64, 24, false],
+  ];
+  for (const [rows, nV, nH, sparse] of cases) {
+    it(`matches the scalar update for ${rows} rows, ${nV} visible, ${nH} hidden (${sparse ? 'sparse' : 'dense'} data rows)`, () => {
+      const k = rbmKernels();
+      const p = randomParams(nV, nH, 'bernoulli', rows + nV + nH, 0.3);
+      // Data: binary with an all-zero row and an all-zero column; reconstructions: probabilities.
+      const data = randomBinary(rows * nV, 7 + nV, 0.3);
+      for (let i = 0; i < nV; i++) data[i] = 0;
+      for (let r = 0; r < rows; r++) data[r * nV + (nV >> 1)] = 0;
+      const rng = new Rng(3);
+      const visible = new Float32Array(2 * rows * nV);
+      visible.set(data);
+      for (let i = rows * nV; i < visible.length; i++) visible[i] = rng.uniform();
+      const hidden = new Float32Array(2 * rows * nH);
+      for (let i = 0; i < hidden.length; i++) hidden[i] = (i < rows * nH ? 1 : -1) * rng.uniform();
+      const velocity = Float32Array.from({ length: nH * nV }, () => 0.01 * rng.normal());
+      const [lr, momentum, decay] = [0.1, 0.5, 0.01];
+      const expected = referenceUpdate(hidden, visible, rows, nV, nH, p.weights, velocity, lr, momentum, decay);
+      const packedLength = k.rbmPackedWeightsLength(nH, nV);
+      const stripsLength = k.rbmPackedStripsLength(nH, nV);
+      const workspaceLength = Math.ceil(k.rbmWorkspaceBytes(rows, nV, nH) / 4);
+      const lengths = [2 * rows * nH, 2 * rows * nV, nH * nV, packedLength, stripsLength, packedLength, nV, nH, nV, nH, nH, nH * nV, workspaceLength];
+      withBuffers(lengths, (h, v, w, packed, strips, vel, b, c, vb, vc, means, out, ws) => {
+        h.write(hidden);
+        v.write(visible);
+        w.write(p.weights);
+        k.rbmPackWeights(w.ptr, nH, nV, packed.ptr);
+        k.rbmPackStrips(w.ptr, nH, nV, strips.ptr);
+        // ΔW in the packed layout: pack it like W.
+        w.write(velocity);
+        k.rbmPackWeights(w.ptr, nH, nV, vel.ptr);
+        for (const buffer of [b, c, vb, vc, means]) buffer.view.fill(0);
+        const sparseRows = sparse ? rows : 0;
+        k.rbmUpdate(h.ptr, v.ptr, rows, nH, nV, packed.ptr, strips.ptr, b.ptr, c.ptr, vel.ptr, vb.ptr, vc.ptr, lr, momentum, decay, 0, 0, 0, means.ptr, sparseRows, ws.ptr);
+        k.rbmUnpackWeights(packed.ptr, nH, nV, out.ptr);
+        expect(Array.from(out.toArray())).toEqual(Array.from(expected.w));
+        k.rbmUnpackWeights(vel.ptr, nH, nV, out.ptr);
+        expect(Array.from(out.toArray())).toEqual(Array.from(expected.vel));
+        // The strips and the packing of the new W agree (padding included).
+        w.write(expected.w);
+        withBuffers([stripsLength, packedLength], (s2, p2) => {
+          k.rbmPackStrips(w.ptr, nH, nV, s2.ptr);
+          k.rbmPackWeights(w.ptr, nH, nV, p2.ptr);
+          expect(Array.from(strips.toArray())).toEqual(Array.from(s2.toArray()));
+          expect(Array.from(packed.toArray())).toEqual(Array.from(p2.toArray()));
+        });
+      });
+    });
+  }
+});
+
 describe('training steps: the model against reference.trainStep', () => {
   const cases: [string, ref.VisibleUnits, Partial<ref.StepSettings>][] = [
     ['CD-1', 'bernoulli', {}],
@@ -207,9 +342,9 @@ describe('training steps: the model against reference.trainStep', () => {
     ['Gaussian CD-1', 'gaussian', { momentum: 0.5 }],
     ['Gaussian PCD-1', 'gaussian', { persistent: true }],
   ];
-  for (const [name, visible, overrides] of cases) {
-    it(`${name}: three steps give the reference's parameters`, () => {
-      const [rows, nV, nH] = [9, 23, 18];
+  // Odd sizes (edge tiles everywhere) and sizes made of full tiles (4 visible × 8 hidden, strips of 16).
+  for (const [name, visible, overrides] of cases) for (const [rows, nV, nH] of [[9, 23, 18], [12, 48, 32]]) {
+    it(`${name}: three steps give the reference's parameters (${rows} rows, ${nV} visible, ${nH} hidden)`, () => {
       const settings: ref.StepSettings = {
         learningRate: 0.1,
         momentum: 0,

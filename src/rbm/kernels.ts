@@ -5,6 +5,7 @@ export interface RbmKernels {
   rbmWorkspaceBytes(rows: number, nVisible: number, nHidden: number): number;
   rbmPackedWeightsLength(nHidden: number, nVisible: number): number;
   rbmPackWeights(weights: number, nHidden: number, nVisible: number, packed: number): void;
+  rbmUnpackWeights(packed: number, nHidden: number, nVisible: number, weights: number): void;
   rbmPackedStripsLength(nHidden: number, nVisible: number): number;
   rbmPackStrips(weights: number, nHidden: number, nVisible: number, packed: number): void;
   rbmHiddenStep(
@@ -58,7 +59,8 @@ export interface RbmKernels {
     rows: number,
     nHidden: number,
     nVisible: number,
-    weights: number,
+    packedWeights: number,
+    packedStrips: number,
     visibleBias: number,
     hiddenBias: number,
     weightVelocity: number,

@@ -247,10 +247,18 @@ export class RBM {
   private readonly visibleVelocity: F32Buffer;
   private readonly hiddenVelocity: F32Buffer;
   private readonly hiddenMeans: F32Buffer;
-  /** W in the layouts of the hidden products (rbmPackWeights) and the visible step (rbmPackStrips), remade after W changes. */
+  /**
+   * W in the layouts of the hidden products (rbmPackWeights) and the visible step (rbmPackStrips):
+   * remade after W changes from outside, kept current by training's update (rbmUpdate writes them).
+   */
   private readonly packedWeightsBuffer: F32Buffer;
   private readonly packedStripsBuffer: F32Buffer;
   private packedCurrent = false;
+  /**
+   * Whether weightsBuffer holds the current W. Training updates only the packed copies (rbmUpdate);
+   * W's own layout is unpacked from them when something reads it (plainWeights).
+   */
+  private plainCurrent = true;
   private workspace: Workspace | null = null;
   /** Rows of persistent chains started so far (PCD). */
   private chainRows = 0;
@@ -274,7 +282,8 @@ export class RBM {
       this.weightsBuffer = this.own(size);
       this.visibleBiasBuffer = this.own(this.nVisible);
       this.hiddenBiasBuffer = this.own(this.nHidden);
-      this.weightVelocity = this.own(size);
+      // ΔW, in the layout of the packed weights (see rbmUpdate).
+      this.weightVelocity = this.own(rbmKernels().rbmPackedWeightsLength(this.nHidden, this.nVisible));
       this.visibleVelocity = this.own(this.nVisible);
       this.hiddenVelocity = this.own(this.nHidden);
       this.hiddenMeans = this.own(this.nHidden);
@@ -296,6 +305,7 @@ export class RBM {
   /** Copies of the parameters: W [nHidden, nVisible], visibleBias [nVisible], hiddenBias [nHidden]. */
   get weights(): RbmWeights {
     this.checkAlive();
+    this.plainWeights();
     return {
       W: { shape: [this.nHidden, this.nVisible], data: this.weightsBuffer.toArray() },
       visibleBias: { shape: [this.nVisible], data: this.visibleBiasBuffer.toArray() },
@@ -322,6 +332,7 @@ export class RBM {
       checkValues(t.data, name, t.shape.length === 2 ? this.nVisible : t.data.length, false);
     }
     for (const [t, , , buffer] of parts) buffer.write(t.data);
+    this.plainCurrent = true;
     this.packedCurrent = false;
     this.biasesSet = true;
     this.resetTrainingState();
@@ -480,10 +491,11 @@ export class RBM {
     const nH = this.nHidden;
     if (layer === 'hidden') {
       return withBuffers([nV], (input) =>
-        k.rbmLogPartition(this.weightsBuffer.ptr, this.hiddenBiasBuffer.ptr, this.visibleBiasBuffer.ptr, nH, nV, this.visible === 'gaussian' ? 1 : 0, input.ptr),
+        k.rbmLogPartition(this.plainWeights(), this.hiddenBiasBuffer.ptr, this.visibleBiasBuffer.ptr, nH, nV, this.visible === 'gaussian' ? 1 : 0, input.ptr),
       );
     }
     // Enumerating the visible units adds columns of W: hand the kernel Wᵀ, whose rows they are.
+    this.plainWeights();
     const w = this.weightsBuffer.toArray();
     const transposed = new Float32Array(nV * nH);
     for (let j = 0; j < nH; j++) for (let i = 0; i < nV; i++) transposed[i * nH + j] = w[j * nV + i];
@@ -573,6 +585,7 @@ export class RBM {
     }
     // Written directly: setWeights would refuse the non-finite values that allowNonFinite let through.
     rbm.weightsBuffer.write(W.data);
+    rbm.plainCurrent = true;
     rbm.visibleBiasBuffer.write(visibleBias.data);
     rbm.hiddenBiasBuffer.write(hiddenBias.data);
     rbm.packedCurrent = false;
@@ -641,13 +654,16 @@ export class RBM {
     }
 
     const sparsity = s.sparsity ?? { target: 0, cost: 0, decay: 0 };
+    // The update reads and writes W's packed copies (current: the hidden steps above used them),
+    // which stay current; W's own layout is unpacked from them when read (plainWeights).
     rbmKernels().rbmUpdate(
       ws.hidden.ptr,
       positive,
       rows,
       this.nHidden,
       this.nVisible,
-      this.weightsBuffer.ptr,
+      this.packedWeights(),
+      this.packedStrips(),
       this.visibleBiasBuffer.ptr,
       this.hiddenBiasBuffer.ptr,
       this.weightVelocity.ptr,
@@ -664,7 +680,7 @@ export class RBM {
       this.visible === 'gaussian' ? 0 : sampledReconstruction ? 2 * rows : rows,
       ws.kernel.ptr,
     );
-    this.packedCurrent = false;
+    this.plainCurrent = false;
   }
 
   /**
@@ -727,6 +743,16 @@ export class RBM {
     return this.packedStripsBuffer.ptr;
   }
 
+  /** W in its own layout [nHidden, nVisible], unpacked from the packed copy if training changed it since. */
+  private plainWeights(): number {
+    if (!this.plainCurrent) {
+      rbmKernels().rbmUnpackWeights(this.packedWeightsBuffer.ptr, this.nHidden, this.nVisible, this.weightsBuffer.ptr);
+      this.plainCurrent = true;
+    }
+    return this.weightsBuffer.ptr;
+  }
+
+  /** Remakes the packed copies from W's own layout, which is current whenever they are not. */
   private repack(): void {
     if (this.packedCurrent) return;
     const k = rbmKernels();
@@ -855,7 +881,7 @@ export class RBM {
         count,
         this.nVisible,
         this.nHidden,
-        this.weightsBuffer.ptr,
+        this.plainWeights(),
         this.packedWeights(),
         this.visibleBiasBuffer.ptr,
         this.hiddenBiasBuffer.ptr,
@@ -876,8 +902,9 @@ export class RBM {
   private reconstructInto(b: ChunkBuffers, count: number): void {
     this.hiddenProbabilitiesInto(b, count);
     const gaussian = this.visible === 'gaussian' ? 1 : 0;
-    const { weightsBuffer, visibleBiasBuffer } = this;
-    rbmKernels().rbmVisibleMean(b.hidden.ptr, count, this.nHidden, this.nVisible, weightsBuffer.ptr, visibleBiasBuffer.ptr, gaussian, b.output.ptr, b.kernel.ptr);
+    const { visibleBiasBuffer } = this;
+    const weights = this.plainWeights();
+    rbmKernels().rbmVisibleMean(b.hidden.ptr, count, this.nHidden, this.nVisible, weights, visibleBiasBuffer.ptr, gaussian, b.output.ptr, b.kernel.ptr);
   }
 
   /**

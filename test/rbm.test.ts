@@ -129,7 +129,7 @@ describe('bad input fails clearly', () => {
     expectCode(() => new RBM({ nVisible: 3, nHidden: 2.5 }), 'E_PARAM', /nHidden .* got 2\.5/);
     expectCode(() => new RBM({ nVisible: 3, nHidden: 2, visible: 'binary' as never }), 'E_PARAM', /visible must be 'bernoulli' or 'gaussian', got "binary"/);
     expectCode(() => new RBM({ nVisible: 3, nHidden: 2, seed: -1 }), 'E_PARAM', /seed/);
-    expectCode(() => new RBM({ nVisible: 3, nHidden: 2, hidden: 4 } as never), 'E_PARAM', /unknown RBM option "hidden"/);
+    expectCode(() => new RBM({ nVisible: 3, nHidden: 2, hidden: 4 } as never), 'E_PARAM', /RBM: unknown option "hidden" \(it takes nVisible, nHidden/);
   });
 
   it('NaN → E_DATA, naming the row and column', async () => {
@@ -165,7 +165,7 @@ describe('bad input fails clearly', () => {
     await expectRejects(rbm.fit(good, { momentum: () => NaN, monitorSize: 0 }), 'E_PARAM', /momentum\(1\) .* got NaN/);
     await expectRejects(rbm.fit(good, { batchSize: 0 }), 'E_PARAM', /batchSize/);
     await expectRejects(rbm.fit(good, { sparsity: { target: 1, cost: 0.1 } }), 'E_PARAM', /sparsity\.target .* got 1/);
-    await expectRejects(rbm.fit(good, { learning_rate: 0.1 } as never), 'E_PARAM', /unknown fit option "learning_rate"/);
+    await expectRejects(rbm.fit(good, { learning_rate: 0.1 } as never), 'E_PARAM', /RBM.fit: unknown option "learning_rate"/);
     await expectRejects(rbm.fit(good, { persistent: 'yes' as never }), 'E_PARAM', /persistent must be true or false, got "yes"/);
     expectCode(() => rbm.partialFit(good, { weightDecay: -0.1 }), 'E_PARAM', /weightDecay .* got -0\.1/);
     expectCode(() => rbm.sample(0), 'E_PARAM', /n must be/);

@@ -97,6 +97,6 @@ describe('viz.filters', () => {
     expectCode(() => filters(tensor([1, NaN, 3, 4], [1, 4]), { width: 2, height: 2 }), 'E_DATA', /W\[0, 1\] is NaN/);
     expectCode(() => filters(tensor([1, 2, 3, 4], [1, 4]), { width: 2, height: 2, columns: 0 }), 'E_PARAM', /columns .* got 0/);
     expectCode(() => filters(tensor([1, 2, 3, 4], [1, 4]), { width: 2, height: 2, normalize: 'none' as never }), 'E_PARAM', /normalize/);
-    expectCode(() => filters(tensor([1, 2, 3, 4], [1, 4]), { size: 2 } as never), 'E_PARAM', /unknown filters option "size"/);
+    expectCode(() => filters(tensor([1, 2, 3, 4], [1, 4]), { size: 2 } as never), 'E_PARAM', /viz.filters: unknown option "size" \(it takes width, height/);
   });
 });

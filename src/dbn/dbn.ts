@@ -2,7 +2,7 @@ import { ParamError, ShapeError, show } from '../errors.js';
 import { type Activation, type ActivationSpec, type OutputName, resolveActivation, SELU_SCALE } from '../nn/activations.js';
 import type { InitSpec } from '../nn/init-spec.js';
 import { Mlp } from '../nn/mlp.js';
-import { checkKeys, numberIn } from '../nn/options.js';
+import { checkKeys, numberIn } from '../options.js';
 import {
   checkNoExtraTensors,
   formatFail,

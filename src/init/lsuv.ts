@@ -1,7 +1,7 @@
 import { DataError, ParamError, ShapeError, show } from '../errors.js';
 import { forwardByLayer } from '../nn/layerwise.js';
 import { Mlp } from '../nn/mlp.js';
-import { booleanOption, checkKeys, numberIn, positiveInteger } from '../nn/options.js';
+import { booleanOption, checkKeys, numberIn, positiveInteger } from '../options.js';
 import { checkInputs } from '../nn/targets.js';
 import { resolveRng, type RandomOptions } from '../random-fill.js';
 import type { Tensor } from '../tensor.js';

@@ -1,7 +1,7 @@
 import { ParamError, show } from '../errors.js';
-import { checkKeys } from '../nn/options.js';
+import { checkKeys } from '../options.js';
 
-export { positiveInteger } from '../nn/options.js';
+export { positiveInteger } from '../options.js';
 
 /*
  * Option parsing shared by the initializers. Every check treats `undefined` as "use the default"

@@ -6,7 +6,8 @@ import { allocF32, heap, type F32Buffer } from '../runtime/index.js';
 import type { Tensor } from '../tensor.js';
 import { nnKernels } from './kernels.js';
 import type { DenseNet } from './network.js';
-import { booleanOption, checkKeys, numberIn, positiveInteger } from './options.js';
+import { nextTurn } from '../event-loop.js';
+import { booleanOption, checkKeys, numberIn, positiveInteger } from '../options.js';
 import { checkInputs, encodeTargets, type Targets } from './targets.js';
 
 /** Rows evaluated per forward pass when scoring validation data, predicting or evaluating. */
@@ -182,8 +183,6 @@ function improves(s: Stopper, value: number): boolean {
 function assertAlive(net: DenseNet): void {
   if (net.isFreed) throw new MemoryError('the model was disposed during fit()');
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** The training loop behind `Mlp.fit`: data goes into wasm once; each batch is a few kernel calls. */
 export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targets, options: FitOptions): Promise<History> {

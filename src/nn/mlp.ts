@@ -19,7 +19,7 @@ import { EVAL_ROWS, fitNet, scoreRows, type FitOptions, type History } from './f
 import { checkInitSpec, drawInit, type InitSpec } from './init-spec.js';
 import { nnKernels } from './kernels.js';
 import { DenseNet } from './network.js';
-import { checkKeys } from './options.js';
+import { checkKeys } from '../options.js';
 import { checkInputs, encodeTargets, type Targets } from './targets.js';
 
 export interface MlpOptions {

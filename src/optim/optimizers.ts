@@ -1,5 +1,5 @@
 import { ParamError, show } from '../errors.js';
-import { booleanOption, checkKeys, numberIn } from '../nn/options.js';
+import { booleanOption, checkKeys, numberIn } from '../options.js';
 import type { Schedule } from './schedules.js';
 
 /** Options every optimizer takes besides its own. */

@@ -1,4 +1,4 @@
-import { checkKeys, numberIn, positiveInteger } from '../nn/options.js';
+import { checkKeys, numberIn, positiveInteger } from '../options.js';
 
 /**
  * A learning-rate schedule, evaluated once per epoch (like PyTorch schedulers stepped after each

@@ -12,6 +12,8 @@ import {
   type LoadOptions,
   type ModelFile,
 } from '../io/model-format.js';
+import { nextTurn } from '../event-loop.js';
+import { checkKeys } from '../options.js';
 import { randomSeed, Rng } from '../random.js';
 import { fillNormalAt } from '../random-fill.js';
 import { allocF32, heap, withBuffers, type F32Buffer } from '../runtime/index.js';
@@ -194,13 +196,6 @@ function checkNumber(value: unknown, name: string, min: number, max: number, min
   return value as number;
 }
 
-function checkKnownOptions(options: object, known: string[], what: string): void {
-  if (typeof options !== 'object' || options === null) throw new ParamError(`${what} options must be an object, got ${show(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new ParamError(`unknown ${what} option ${show(key)} (known: ${known.join(', ')})`);
-  }
-}
-
 function checkBoolean(value: unknown, name: string): boolean {
   if (typeof value !== 'boolean') throw new ParamError(`${name} must be true or false, got ${show(value)}`);
   return value;
@@ -208,10 +203,6 @@ function checkBoolean(value: unknown, name: string): boolean {
 
 function defaultMomentum(epoch: number): number {
   return epoch <= 5 ? 0.5 : 0.9;
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**
@@ -265,7 +256,7 @@ export class RBM {
   private disposed = false;
 
   constructor(options: RbmOptions) {
-    checkKnownOptions(options, ['nVisible', 'nHidden', 'visible', 'seed', 'visibleBiasFromData'], 'RBM');
+    checkKeys('RBM', options ?? null, ['nVisible', 'nHidden', 'visible', 'seed', 'visibleBiasFromData']);
     this.nVisible = checkInteger(options.nVisible, 'nVisible', 1, 2 ** 24);
     this.nHidden = checkInteger(options.nHidden, 'nHidden', 1, 2 ** 24);
     const visible = options.visible ?? 'bernoulli';
@@ -344,7 +335,7 @@ export class RBM {
    */
   async fit(x: Tensor, options: FitOptions = {}): Promise<History> {
     this.checkAlive();
-    checkKnownOptions(options, FIT_OPTION_NAMES, 'fit');
+    checkKeys('RBM.fit', options, FIT_OPTION_NAMES);
     const epochs = checkInteger(options.epochs ?? 10, 'epochs', 1);
     const batchSize = checkInteger(options.batchSize ?? 100, 'batchSize', 1, 2 ** 20);
     const monitorSize = checkInteger(options.monitorSize ?? DEFAULT_MONITOR_SIZE, 'monitorSize', 0);
@@ -403,7 +394,7 @@ export class RBM {
       history.push(stats);
       const verdict = await options.onEpoch?.(stats, history);
       if (verdict === false) break;
-      if (epoch < epochs) await yieldToEventLoop();
+      if (epoch < epochs) await nextTurn();
     }
     return history;
   }
@@ -411,7 +402,7 @@ export class RBM {
   /** One training step on the batch x [rows, nVisible] (for streaming data). */
   partialFit(x: Tensor, options: PartialFitOptions = {}): this {
     this.checkAlive();
-    checkKnownOptions(options, [...STEP_OPTION_NAMES, 'momentum'], 'partialFit');
+    checkKeys('RBM.partialFit', options, [...STEP_OPTION_NAMES, 'momentum']);
     const settings = this.stepSettings(options, checkNumber(options.momentum ?? 0, 'momentum', 0, 1, false, true));
     const rows = this.checkData(x, 'x', options.allowOutOfRange);
     this.initVisibleBias(x.data, rows);
@@ -459,7 +450,7 @@ export class RBM {
    */
   pseudoLikelihood(x: Tensor, options: { seed?: number } = {}): number {
     if (this.visible !== 'bernoulli') throw new ParamError('pseudoLikelihood is defined for Bernoulli visible units only');
-    checkKnownOptions(options, ['seed'], 'pseudoLikelihood');
+    checkKeys('RBM.pseudoLikelihood', options, ['seed']);
     const rows = this.checkInput(x);
     const rng = options.seed === undefined ? this.rng : new Rng(options.seed);
     const flips = new Int32Array(rows);
@@ -512,7 +503,7 @@ export class RBM {
   sample(n: number, options: SampleOptions = {}): Tensor {
     this.checkAlive();
     checkInteger(n, 'n', 1, 2 ** 24);
-    checkKnownOptions(options, ['steps', 'init', 'seed'], 'sample');
+    checkKeys('RBM.sample', options, ['steps', 'init', 'seed']);
     const steps = checkInteger(options.steps ?? 1000, 'steps', 1);
     if (options.init !== undefined) {
       const rows = this.checkInput(options.init, 'init');

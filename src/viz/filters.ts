@@ -1,4 +1,5 @@
 import { DataError, ParamError, ShapeError, show } from '../errors.js';
+import { checkKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { encodeGrayPng } from './png.js';
 
@@ -38,12 +39,7 @@ function checkInteger(value: unknown, name: string, min: number): number {
  * ```
  */
 export function filters(W: Tensor, options: FiltersOptions = {}): Uint8Array {
-  if (typeof options !== 'object' || options === null) throw new ParamError(`options must be an object, got ${show(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!['width', 'height', 'columns', 'padding', 'scale', 'normalize'].includes(key)) {
-      throw new ParamError(`unknown filters option ${show(key)}`);
-    }
-  }
+  checkKeys('viz.filters', options, ['width', 'height', 'columns', 'padding', 'scale', 'normalize']);
   const width = checkInteger(options.width ?? 28, 'width', 1);
   const height = checkInteger(options.height ?? 28, 'height', 1);
   if (typeof W !== 'object' || W === null || !(W.data instanceof Float32Array) || !Array.isArray(W.shape) || W.shape.length !== 2) {

@@ -1,5 +1,5 @@
-import { ParamError, show } from '../errors.js';
-import { Rng } from '../random.js';
+import { ParamError, show } from './errors.js';
+import { Rng } from './random.js';
 
 /*
  * Option checks for models and optimizers. `undefined` means "use the default"; anything else,

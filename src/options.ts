@@ -62,6 +62,15 @@ function describe(range: Range): string {
   return parts.length ? ` ${parts.join(' and ')}` : '';
 }
 
+/** An integer in [min, max] (max defaults to the largest safe integer). */
+export function integerIn(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new ParamError(`${name} must be an integer ${range}, got ${show(value)}`);
+  }
+  return value;
+}
+
 /** A positive integer; `fallback` when undefined (required when there is none). */
 export function positiveInteger(name: string, value: unknown, fallback?: number): number {
   if (value === undefined && fallback !== undefined) return fallback;

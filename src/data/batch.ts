@@ -1,4 +1,5 @@
 import { DataError, ParamError, ShapeError, show } from '../errors.js';
+import { integerIn } from '../options.js';
 import { Rng, randomSeed } from '../random.js';
 import type { Tensor } from '../tensor.js';
 
@@ -18,13 +19,6 @@ function rngFrom({ rng, seed }: RandomOptions): Rng {
     return rng;
   }
   return new Rng(seed ?? randomSeed());
-}
-
-function checkCount(value: unknown, name: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new ParamError(`${name} must be an integer ≥ ${min}, got ${show(value)}`);
-  }
-  return value;
 }
 
 function checkMatrix(x: Tensor, name: string): [rows: number, columns: number] {
@@ -53,7 +47,7 @@ function identity(n: number): Int32Array {
 
 /** A uniformly random permutation of 0..n-1 (Fisher–Yates on `rng.int`, unbiased). */
 export function permutation(n: number, rng: Rng): Int32Array {
-  checkCount(n, 'n', 0);
+  integerIn('n', n, 0);
   if (n > 0x7fffffff) throw new ParamError(`n must be below 2^31, got ${n}`);
   if (!(rng instanceof Rng)) throw new ParamError(`rng must be an nninit Rng, got ${show(rng)}`);
   const order = identity(n);
@@ -74,7 +68,7 @@ export function permutation(n: number, rng: Rng): Int32Array {
  * ```
  */
 export function oneHot(labels: Labels, classes: number): Tensor {
-  checkCount(classes, 'classes', 1);
+  integerIn('classes', classes, 1);
   const ids = toLabels(labels, 'labels');
   const out = new Float32Array(ids.length * classes);
   for (let i = 0; i < ids.length; i++) {
@@ -101,8 +95,8 @@ export function batches(
   batchSize: number,
   options: { shuffle?: boolean } & RandomOptions = {},
 ): IterableIterator<Int32Array> {
-  checkCount(n, 'n', 0);
-  checkCount(batchSize, 'batchSize', 1);
+  integerIn('n', n, 0);
+  integerIn('batchSize', batchSize, 1);
   const order = options.shuffle ? permutation(n, rngFrom(options)) : identity(n);
   return (function* () {
     for (let start = 0; start < n; start += batchSize) yield order.slice(start, Math.min(start + batchSize, n));

@@ -13,7 +13,7 @@ import {
   type ModelFile,
 } from '../io/model-format.js';
 import { nextTurn } from '../event-loop.js';
-import { checkKeys } from '../options.js';
+import { booleanOption, checkKeys, integerIn, numberIn } from '../options.js';
 import { randomSeed, Rng } from '../random.js';
 import { fillNormalAt } from '../random-fill.js';
 import { allocF32, heap, withBuffers, type F32Buffer } from '../runtime/index.js';
@@ -177,30 +177,6 @@ interface Workspace {
   kernel: F32Buffer;
 }
 
-function checkInteger(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ParamError(`${name} must be an integer in [${min}, ${max}], got ${show(value)}`);
-  }
-  return value;
-}
-
-function checkNumber(value: unknown, name: string, min: number, max: number, minOpen = false, maxOpen = false): number {
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (minOpen ? value > min : value >= min) &&
-    (maxOpen ? value < max : value <= max);
-  if (!ok) {
-    throw new ParamError(`${name} must be a number in ${minOpen ? '(' : '['}${min}, ${max}${maxOpen ? ')' : ']'}, got ${show(value)}`);
-  }
-  return value as number;
-}
-
-function checkBoolean(value: unknown, name: string): boolean {
-  if (typeof value !== 'boolean') throw new ParamError(`${name} must be true or false, got ${show(value)}`);
-  return value;
-}
-
 function defaultMomentum(epoch: number): number {
   return epoch <= 5 ? 0.5 : 0.9;
 }
@@ -257,8 +233,8 @@ export class RBM {
 
   constructor(options: RbmOptions) {
     checkKeys('RBM', options ?? null, ['nVisible', 'nHidden', 'visible', 'seed', 'visibleBiasFromData']);
-    this.nVisible = checkInteger(options.nVisible, 'nVisible', 1, 2 ** 24);
-    this.nHidden = checkInteger(options.nHidden, 'nHidden', 1, 2 ** 24);
+    this.nVisible = integerIn('nVisible', options.nVisible, 1, 2 ** 24);
+    this.nHidden = integerIn('nHidden', options.nHidden, 1, 2 ** 24);
     const visible = options.visible ?? 'bernoulli';
     if (visible !== 'bernoulli' && visible !== 'gaussian') {
       throw new ParamError(`visible must be 'bernoulli' or 'gaussian', got ${show(visible)}`);
@@ -266,7 +242,7 @@ export class RBM {
     this.visible = visible;
     this.rng = new Rng(options.seed ?? randomSeed());
     this.seed = this.rng.seed;
-    this.visibleBiasFromData = checkBoolean(options.visibleBiasFromData ?? true, 'visibleBiasFromData');
+    this.visibleBiasFromData = booleanOption('visibleBiasFromData', options.visibleBiasFromData, true);
 
     const size = this.nHidden * this.nVisible;
     try {
@@ -336,13 +312,13 @@ export class RBM {
   async fit(x: Tensor, options: FitOptions = {}): Promise<History> {
     this.checkAlive();
     checkKeys('RBM.fit', options, FIT_OPTION_NAMES);
-    const epochs = checkInteger(options.epochs ?? 10, 'epochs', 1);
-    const batchSize = checkInteger(options.batchSize ?? 100, 'batchSize', 1, 2 ** 20);
-    const monitorSize = checkInteger(options.monitorSize ?? DEFAULT_MONITOR_SIZE, 'monitorSize', 0);
+    const epochs = integerIn('epochs', options.epochs ?? 10, 1);
+    const batchSize = integerIn('batchSize', options.batchSize ?? 100, 1, 2 ** 20);
+    const monitorSize = integerIn('monitorSize', options.monitorSize ?? DEFAULT_MONITOR_SIZE, 0);
     const momentum = options.momentum ?? defaultMomentum;
-    if (typeof momentum !== 'function') checkNumber(momentum, 'momentum', 0, 1, false, true);
+    if (typeof momentum !== 'function') numberIn('momentum', momentum, { min: 0, below: 1 });
     const settings = this.stepSettings(options, 0);
-    const shuffle = checkBoolean(options.shuffle ?? true, 'shuffle');
+    const shuffle = booleanOption('shuffle', options.shuffle, true);
     const rows = this.checkData(x, 'x', options.allowOutOfRange);
     const validationRows = options.validation === undefined ? 0 : this.checkData(options.validation, 'validation', options.allowOutOfRange);
     for (const name of ['onEpoch', 'onBatch'] as const) {
@@ -360,7 +336,7 @@ export class RBM {
     const history: History = [];
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const start = performance.now();
-      settings.momentum = typeof momentum === 'function' ? checkNumber(momentum(epoch), `momentum(${epoch})`, 0, 1, false, true) : momentum;
+      settings.momentum = typeof momentum === 'function' ? numberIn(`momentum(${epoch})`, momentum(epoch), { min: 0, below: 1 }) : momentum;
       const order = shuffle ? permutation(rows, this.rng) : null;
       for (let batch = 0; batch < batches; batch++) {
         const first = batch * batchSize;
@@ -403,7 +379,7 @@ export class RBM {
   partialFit(x: Tensor, options: PartialFitOptions = {}): this {
     this.checkAlive();
     checkKeys('RBM.partialFit', options, [...STEP_OPTION_NAMES, 'momentum']);
-    const settings = this.stepSettings(options, checkNumber(options.momentum ?? 0, 'momentum', 0, 1, false, true));
+    const settings = this.stepSettings(options, numberIn('momentum', options.momentum ?? 0, { min: 0, below: 1 }));
     const rows = this.checkData(x, 'x', options.allowOutOfRange);
     this.initVisibleBias(x.data, rows);
     this.ensureWorkspace(rows);
@@ -502,9 +478,9 @@ export class RBM {
    */
   sample(n: number, options: SampleOptions = {}): Tensor {
     this.checkAlive();
-    checkInteger(n, 'n', 1, 2 ** 24);
+    integerIn('n', n, 1, 2 ** 24);
     checkKeys('RBM.sample', options, ['steps', 'init', 'seed']);
-    const steps = checkInteger(options.steps ?? 1000, 'steps', 1);
+    const steps = integerIn('steps', options.steps ?? 1000, 1);
     if (options.init !== undefined) {
       const rows = this.checkInput(options.init, 'init');
       if (rows !== n) throw new ShapeError(`init must have n = ${n} rows, got ${rows}`);
@@ -598,22 +574,22 @@ export class RBM {
 
   private stepSettings(options: StepOptions, momentum: number): StepSettings {
     const { sparsity } = options;
-    checkBoolean(options.allowOutOfRange ?? false, 'allowOutOfRange');
+    booleanOption('allowOutOfRange', options.allowOutOfRange, false);
     if (sparsity !== undefined && (typeof sparsity !== 'object' || sparsity === null)) {
       throw new ParamError(`sparsity must be an object { target, cost, decay? }, got ${show(sparsity)}`);
     }
     return {
-      learningRate: checkNumber(options.learningRate ?? (this.visible === 'gaussian' ? 0.01 : 0.1), 'learningRate', 0, 1e6, true),
+      learningRate: numberIn('learningRate', options.learningRate ?? (this.visible === 'gaussian' ? 0.01 : 0.1), { above: 0, max: 1e6 }),
       momentum,
-      weightDecay: checkNumber(options.weightDecay ?? 0, 'weightDecay', 0, 1e6),
-      k: checkInteger(options.k ?? 1, 'k', 1, 1e6),
-      persistent: checkBoolean(options.persistent ?? false, 'persistent'),
-      sampleVisible: checkBoolean(options.sampleVisible ?? false, 'sampleVisible'),
+      weightDecay: numberIn('weightDecay', options.weightDecay ?? 0, { min: 0, max: 1e6 }),
+      k: integerIn('k', options.k ?? 1, 1, 1e6),
+      persistent: booleanOption('persistent', options.persistent, false),
+      sampleVisible: booleanOption('sampleVisible', options.sampleVisible, false),
       sparsity: sparsity
         ? {
-            target: checkNumber(sparsity.target, 'sparsity.target', 0, 1, true, true),
-            cost: checkNumber(sparsity.cost, 'sparsity.cost', 0, 1e6),
-            decay: checkNumber(sparsity.decay ?? 0.95, 'sparsity.decay', 0, 1, false, true),
+            target: numberIn('sparsity.target', sparsity.target, { above: 0, below: 1 }),
+            cost: numberIn('sparsity.cost', sparsity.cost, { min: 0, max: 1e6 }),
+            decay: numberIn('sparsity.decay', sparsity.decay ?? 0.95, { min: 0, below: 1 }),
           }
         : null,
     };

@@ -1,7 +1,10 @@
 import { DataError, ParamError, ShapeError, show } from '../errors.js';
-import { checkKeys } from '../options.js';
+import { checkKeys, integerIn } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { encodeGrayPng } from './png.js';
+
+/** Largest width, height, column count, padding or scale accepted. */
+const MAX_SIDE = 1 << 16;
 
 export interface FiltersOptions {
   /** Width of one unit's image in pixels (width · height = the weights per unit). Default 28. */
@@ -21,13 +24,6 @@ export interface FiltersOptions {
   normalize?: 'unit' | 'all';
 }
 
-function checkInteger(value: unknown, name: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 1 << 16) {
-    throw new ParamError(`${name} must be an integer in [${min}, ${1 << 16}], got ${show(value)}`);
-  }
-  return value;
-}
-
 /**
  * Tiles each hidden unit's weights (a row of W [nHidden, width·height], e.g. `rbm.weights.W`)
  * as a grayscale image — light for large weights, dark for small ones — and returns the grid as
@@ -40,8 +36,8 @@ function checkInteger(value: unknown, name: string, min: number): number {
  */
 export function filters(W: Tensor, options: FiltersOptions = {}): Uint8Array {
   checkKeys('viz.filters', options, ['width', 'height', 'columns', 'padding', 'scale', 'normalize']);
-  const width = checkInteger(options.width ?? 28, 'width', 1);
-  const height = checkInteger(options.height ?? 28, 'height', 1);
+  const width = integerIn('width', options.width ?? 28, 1, MAX_SIDE);
+  const height = integerIn('height', options.height ?? 28, 1, MAX_SIDE);
   if (typeof W !== 'object' || W === null || !(W.data instanceof Float32Array) || !Array.isArray(W.shape) || W.shape.length !== 2) {
     throw new ShapeError(`W must be a 2-D Tensor [units, ${width * height}], got ${show(W?.shape)}`);
   }
@@ -49,9 +45,9 @@ export function filters(W: Tensor, options: FiltersOptions = {}): Uint8Array {
   if (size !== width * height || W.data.length !== units * size) {
     throw new ShapeError(`W of shape ${show(W.shape)} does not hold ${width}×${height} images: it needs shape [units, ${width * height}]`);
   }
-  const columns = checkInteger(options.columns ?? Math.ceil(Math.sqrt(units)), 'columns', 1);
-  const padding = checkInteger(options.padding ?? 1, 'padding', 0);
-  const scale = checkInteger(options.scale ?? 1, 'scale', 1);
+  const columns = integerIn('columns', options.columns ?? Math.ceil(Math.sqrt(units)), 1, MAX_SIDE);
+  const padding = integerIn('padding', options.padding ?? 1, 0, MAX_SIDE);
+  const scale = integerIn('scale', options.scale ?? 1, 1, MAX_SIDE);
   const normalize = options.normalize ?? 'unit';
   if (normalize !== 'unit' && normalize !== 'all') throw new ParamError(`normalize must be 'unit' or 'all', got ${show(normalize)}`);
   for (let k = 0; k < W.data.length; k++) {

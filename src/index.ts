@@ -29,6 +29,7 @@ export {
   Mlp,
   type MlpOptions,
   type DenseLayer,
+  type Activation,
   type ActivationName,
   type ActivationSpec,
   type OutputName,
@@ -55,6 +56,8 @@ export {
   type EpochStats as RbmEpochStats,
   type SampleOptions as RbmSampleOptions,
   type SparsityOptions,
+  type BatchInfo as RbmBatchInfo,
+  type VisibleUnits,
 } from './rbm/index.js';
 export * as viz from './viz/index.js';
 export { diagnose, Diagnostics, type LayerDiagnostics, type Histogram } from './diagnose/index.js';

@@ -1,17 +1,17 @@
 import { ParamError, show } from '../errors.js';
 
-export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'leakyRelu', 'selu', 'linear'] as const;
 /** Hidden-layer nonlinearity. */
-export type ActivationName = (typeof ACTIVATIONS)[number];
+export type ActivationName = 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu' | 'selu' | 'linear';
+export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'sigmoid', 'tanh', 'leakyRelu', 'selu', 'linear'];
 /** A name, or leaky ReLU with its negative slope (default 0.01, as torch.nn.LeakyReLU). */
 export type ActivationSpec = ActivationName | { name: 'leakyRelu'; slope?: number };
 
-export const OUTPUTS = ['softmax', 'sigmoid', 'linear'] as const;
 /**
  * The output layer's function, which also fixes the loss: softmax → cross-entropy, sigmoid →
  * binary cross-entropy (both computed from the logits, stably), linear → mean squared error.
  */
-export type OutputName = (typeof OUTPUTS)[number];
+export type OutputName = 'softmax' | 'sigmoid' | 'linear';
+export const OUTPUTS: readonly OutputName[] = ['softmax', 'sigmoid', 'linear'];
 
 /** An activation with its parameter resolved. */
 export interface Activation {

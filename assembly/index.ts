@@ -6,3 +6,4 @@ export * from './gemm';
 export * from './elementwise';
 export * from './rbm';
 export * from './nn';
+export * from './linalg';

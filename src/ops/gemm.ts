@@ -1,7 +1,7 @@
-import { ParamError, show } from '../errors.js';
+import { ParamError, WasmError, show } from '../errors.js';
+import { positiveInteger } from '../options.js';
 import { POOL_FUNCTIONS, heap, kernels, registerWarmup, threadPool } from '../runtime/index.js';
 import { WorkerCallError, type PoolCall, type ThreadPool } from '../runtime/threads.js';
-import { WasmError } from '../errors.js';
 
 /** The GEMM exports of the wasm module (assembly/gemm.ts). */
 export interface GemmKernels {
@@ -24,10 +24,6 @@ export interface GemmKernels {
   gemmWorkspaceBytes(m: number, n: number, k: number): number;
 }
 
-function checkDimension(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new ParamError(`${name} must be a positive integer, got ${show(value)}`);
-}
-
 /** Leading dimension of a stored rows×cols row-major matrix must be ≥ cols. */
 function checkLeading(name: string, ld: number, cols: number): void {
   if (!Number.isInteger(ld) || ld < Math.max(1, cols)) {
@@ -35,36 +31,44 @@ function checkLeading(name: string, ld: number, cols: number): void {
   }
 }
 
-// One pack workspace for every call, grown on demand: calls are synchronous and never nest, and
+/** A pack workspace in wasm memory, kept between products and grown on demand. */
+interface Workspace {
+  ptr: number;
+  bytes: number;
+}
+
+/** The workspace's pointer, after growing it to at least `bytes`. */
+function grown(workspace: Workspace, bytes: number): number {
+  if (bytes > workspace.bytes) {
+    release(workspace);
+    workspace.ptr = heap().alloc(bytes);
+    workspace.bytes = bytes;
+  }
+  return workspace.ptr;
+}
+
+function release(workspace: Workspace): void {
+  if (workspace.bytes > 0) heap().free(workspace.ptr);
+  workspace.ptr = 0;
+  workspace.bytes = 0;
+}
+
+// One pack workspace for the calling thread's products: calls are synchronous and never nest, and
 // keeping it avoids an alloc/free pair (and heap fragmentation) per product. Its size is bounded
 // by the kernel's cache blocks (about 1.2 MB), not by the matrices.
-let workspacePtr = 0;
-let workspaceBytes = 0;
-
-function packWorkspace(bytes: number): number {
-  if (bytes > workspaceBytes) {
-    const wasm = heap();
-    if (workspaceBytes > 0) wasm.free(workspacePtr);
-    workspaceBytes = 0;
-    workspacePtr = wasm.alloc(bytes);
-    workspaceBytes = bytes;
-  }
-  return workspacePtr;
-}
+const callerWorkspace: Workspace = { ptr: 0, bytes: 0 };
 
 /**
  * Reserves the pack workspace an m×n×k product needs. Call it before allocating short-lived
  * buffers so that the long-lived workspace does not land above them and fragment the heap.
  */
 export function reserveGemmWorkspace(m: number, n: number, k: number): void {
-  packWorkspace(kernels<GemmKernels>().gemmWorkspaceBytes(m, n, k) >>> 0);
+  grown(callerWorkspace, kernels<GemmKernels>().gemmWorkspaceBytes(m, n, k) >>> 0);
 }
 
 /** Frees the pack workspaces (the next product allocates them again). */
 export function releaseGemmWorkspace(): void {
-  if (workspaceBytes > 0) heap().free(workspacePtr);
-  workspacePtr = 0;
-  workspaceBytes = 0;
+  release(callerWorkspace);
   releaseWorkerWorkspaces();
 }
 
@@ -120,26 +124,12 @@ export function splitGemm(m: number, n: number, threads: number): GemmBlock[] {
 }
 
 // One pack workspace per worker, grown on demand like the caller's; freed when the pool changes.
-let workerWorkspaces: Array<{ ptr: number; bytes: number }> = [];
+let workerWorkspaces: Workspace[] = [];
 let workspacePool: ThreadPool | null = null;
 
 function releaseWorkerWorkspaces(): void {
-  const wasm = heap();
-  for (const w of workerWorkspaces) wasm.free(w.ptr);
+  for (const workspace of workerWorkspaces) release(workspace);
   workerWorkspaces = [];
-}
-
-function workerWorkspace(worker: number, bytes: number): number {
-  let w = workerWorkspaces[worker];
-  if (w === undefined) w = workerWorkspaces[worker] = { ptr: 0, bytes: 0 };
-  if (bytes > w.bytes) {
-    const wasm = heap();
-    if (w.bytes > 0) wasm.free(w.ptr);
-    w.bytes = 0;
-    w.ptr = wasm.alloc(bytes);
-    w.bytes = bytes;
-  }
-  return w.ptr;
 }
 
 const GEMM = POOL_FUNCTIONS.indexOf('gemm');
@@ -171,7 +161,7 @@ function gemmParallel(
   // Reserve every workspace first: an allocation may grow memory, which the pointers survive.
   const spaces = blocks.map((block, i) => {
     const bytes = wasm.gemmWorkspaceBytes(block.rows, block.cols, k) >>> 0;
-    return i === 0 ? packWorkspace(bytes) : workerWorkspace(i - 1, bytes);
+    return grown(i === 0 ? callerWorkspace : (workerWorkspaces[i - 1] ??= { ptr: 0, bytes: 0 }), bytes);
   });
   const args = (block: GemmBlock, workspace: number): number[] => [
     transA ? 1 : 0,
@@ -223,9 +213,9 @@ export function gemmInto(
   c: number,
   ldc: number,
 ): void {
-  checkDimension('m', m);
-  checkDimension('n', n);
-  checkDimension('k', k);
+  positiveInteger('m', m);
+  positiveInteger('n', n);
+  positiveInteger('k', k);
   checkLeading('lda', lda, transA ? m : k);
   checkLeading('ldb', ldb, transB ? k : n);
   checkLeading('ldc', ldc, n);
@@ -234,7 +224,7 @@ export function gemmInto(
     if (m * n * k >= parallelMinWork && gemmParallel(pool, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
   } else if (workerWorkspaces.length > 0) releaseWorkerWorkspaces();
   const wasm = kernels<GemmKernels>();
-  const workspace = packWorkspace(wasm.gemmWorkspaceBytes(m, n, k) >>> 0);
+  const workspace = grown(callerWorkspace, wasm.gemmWorkspaceBytes(m, n, k) >>> 0);
   wasm.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace);
 }
 

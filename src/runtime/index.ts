@@ -1,7 +1,7 @@
 import { instantiate } from '@assemblyscript/loader';
 import { ParamError, WasmError, show } from '../errors.js';
 import { F32Buffer, WasmHeap } from './heap.js';
-import { findMemoryImport, sharedMemoryVariant, type MemoryImport } from './threads-binary.js';
+import { findMemoryImport, sharedMemoryVariant } from './threads-binary.js';
 import { ThreadPool, hardwareThreads, threadsUnavailableReason } from './threads.js';
 import { wasmBase64 } from './wasm-binary.generated.js';
 
@@ -26,8 +26,8 @@ interface Runtime {
   module: WebAssembly.Module;
   exports: KernelExports;
   heap: WasmHeap;
-  /** The module's memory import (null for a build that defines its own memory). */
-  memoryImport: MemoryImport | null;
+  /** Pages of the module's memory import. */
+  memoryPages: { initial: number; maximum: number };
   /** True once the heap lives on a shared memory (threads were asked for at least once). */
   shared: boolean;
   /** The GEMM workers, or null on one thread. */
@@ -72,28 +72,30 @@ async function initialize(): Promise<void> {
   if (typeof WebAssembly !== 'object') throw new WasmError('WebAssembly is not available in this runtime');
   if (!simdSupported()) throw new WasmError(SIMD_UNSUPPORTED_MESSAGE);
   let loaded;
-  let memoryImport: MemoryImport | null;
-  let memory: WebAssembly.Memory | undefined;
+  let memoryPages: Runtime['memoryPages'];
+  let memory: WebAssembly.Memory;
   try {
     const bytes = decodeBase64(wasmBase64);
     // The module imports its memory (so that threads can hand it a shared one); on one thread it
     // gets an ordinary memory, exactly like one the module would define itself.
-    memoryImport = findMemoryImport(bytes);
-    if (memoryImport !== null) {
-      const { initial, maximum } = memoryImport;
-      memory = new WebAssembly.Memory(maximum === undefined ? { initial } : { initial, maximum });
+    const memoryImport = findMemoryImport(bytes);
+    const maximum = memoryImport?.maximum;
+    if (memoryImport === null || maximum === undefined) {
+      throw new Error('the module must import a memory with a maximum (scripts/build-wasm.mjs builds it so)');
     }
-    loaded = await instantiate<KernelExports>(bytes, memory ? { env: { memory } } : {});
+    memoryPages = { initial: memoryImport.initial, maximum };
+    memory = new WebAssembly.Memory(memoryPages);
+    loaded = await instantiate<KernelExports>(bytes, { env: { memory } });
   } catch (cause) {
     throw new WasmError(`could not instantiate the nninit kernels: ${(cause as Error).message}`);
   }
   const exports = loaded.exports as unknown as KernelExports;
-  if (memory) exports.memory = memory;
+  exports.memory = memory;
   const runtime: Runtime = {
     module: loaded.module,
     exports,
     heap: new WasmHeap(exports.memory, exports.heapBase() >>> 0),
-    memoryImport,
+    memoryPages,
     shared: false,
     pool: null,
   };
@@ -203,13 +205,10 @@ async function configureThreads(wanted: number | 'auto'): Promise<void> {
  * as a byte copy of the old, and the exports object that callers hold gets the new functions.
  */
 async function moveToSharedMemory(rt: Runtime): Promise<void> {
-  if (rt.memoryImport === null || rt.memoryImport.maximum === undefined) {
-    throw new Error('this build of the kernels does not import its memory, so it cannot share it');
-  }
   const module = await WebAssembly.compile(sharedMemoryVariant(decodeBase64(wasmBase64)));
   const old = rt.heap.memory;
-  const initial = Math.max(rt.memoryImport.initial, old.buffer.byteLength / PAGE);
-  let maximum = rt.memoryImport.maximum;
+  const initial = Math.max(rt.memoryPages.initial, old.buffer.byteLength / PAGE);
+  let maximum = rt.memoryPages.maximum;
   let memory: WebAssembly.Memory;
   try {
     memory = new WebAssembly.Memory({ initial, maximum, shared: true });

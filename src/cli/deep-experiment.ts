@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { mnist } from '../data/index.js';
 import * as nninit from '../index.js';
 import { accuracyChart, renderSvg, type ChartPoint } from './chart.js';
-import { positiveInt } from './dataset.js';
+import { nonNegativeInt, positiveInt } from './dataset.js';
 import { listOf, type Progress } from './experiment.js';
 import { formatTable } from './table.js';
 
@@ -282,8 +282,7 @@ export async function deepExperimentCommand(args: DeepArgs, progress: Progress):
   if (args.epochs !== undefined) config.epochs = positiveInt('epochs', args.epochs);
   if (args.inits !== undefined) config.inits = listOf('inits', args.inits, Object.keys(DEEP_INITS));
   if (args.activation !== undefined) config.activations = listOf('activation', args.activation, DEEP_ACTIVATIONS);
-  config.seed = Number(args.seed);
-  if (!Number.isInteger(config.seed) || config.seed < 0) throw new nninit.ParamError(`--seed must be an integer >= 0, got ${JSON.stringify(args.seed)}`);
+  config.seed = nonNegativeInt('seed', args.seed);
   if (args.seeds !== undefined) config.seeds = positiveInt('seeds', args.seeds);
   const result = await runDeepExperiment(config, progress);
   console.log(deepTable(result));

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { mnist } from '../data/index.js';
 import * as nninit from '../index.js';
 import { accuracyChart, type ChartPoint } from './chart.js';
-import { positiveInt } from './dataset.js';
+import { nonNegativeInt, positiveInt } from './dataset.js';
 import { DEEP_USAGE, deepExperimentCommand } from './deep-experiment.js';
 import { formatTable } from './table.js';
 
@@ -282,9 +282,7 @@ export async function experimentCommand(args: string[]): Promise<void> {
   if (values.epochs !== undefined) config.epochs = positiveInt('epochs', values.epochs);
   if (values.inits !== undefined) config.inits = listOf('inits', values.inits, Object.keys(INITIALIZATIONS));
   if (values.activation !== undefined) config.activations = listOf('activation', values.activation, ACTIVATIONS);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0) throw new nninit.ParamError(`--seed must be an integer >= 0, got ${JSON.stringify(values.seed)}`);
-  config.seed = seed;
+  config.seed = nonNegativeInt('seed', values.seed);
 
   const result = await runExperiment(config, new Progress());
   console.log(experimentTable(result));

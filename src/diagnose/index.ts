@@ -1,7 +1,7 @@
 import { formatTable } from '../cli/table.js';
 import { ParamError, show } from '../errors.js';
 import type { ActivationName } from '../nn/activations.js';
-import { forwardByLayer } from '../nn/layerwise.js';
+import { forwardByLayer, meanAndVariance } from '../nn/layerwise.js';
 import { gradientsOf, Mlp } from '../nn/mlp.js';
 import { activate } from '../nn/reference.js';
 import type { Targets } from '../nn/targets.js';
@@ -154,11 +154,7 @@ export function diagnose(mlp: Mlp, x: Tensor, y?: Targets): Diagnostics {
   forwardByLayer(mlp, x, (layer, pre) => {
     const isOutput = layer === lastLayer;
     const activation = isOutput ? 'output' : hidden.name;
-    let sum = 0;
-    for (let i = 0; i < pre.length; i++) sum += pre[i];
-    const mean = sum / pre.length;
-    let squares = 0;
-    for (let i = 0; i < pre.length; i++) squares += (pre[i] - mean) ** 2;
+    const { mean, variance } = meanAndVariance(pre);
     const outputs = mlp.sizes[layer + 1];
     const activations = isOutput ? Float64Array.from(pre) : Float64Array.from(pre, (v) => activate(hidden, v));
     layers.push({
@@ -167,7 +163,7 @@ export function diagnose(mlp: Mlp, x: Tensor, y?: Targets): Diagnostics {
       outputs,
       activation,
       mean,
-      std: Math.sqrt(squares / pre.length),
+      std: Math.sqrt(variance),
       saturated: isOutput ? null : saturationOf(hidden.name, activations, outputs),
       gradientNorm: null,
       histogram: histogramOf(activations, activation),

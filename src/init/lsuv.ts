@@ -1,5 +1,5 @@
 import { DataError, ParamError, ShapeError, show } from '../errors.js';
-import { forwardByLayer } from '../nn/layerwise.js';
+import { forwardByLayer, meanAndVariance } from '../nn/layerwise.js';
 import { Mlp } from '../nn/mlp.js';
 import { booleanOption, checkKeys, numberIn, positiveInteger } from '../options.js';
 import { checkInputs } from '../nn/targets.js';
@@ -40,16 +40,6 @@ export interface LsuvModel {
 }
 
 const LSUV_KEYS = ['tolerance', 'maxIterations', 'orthogonal', 'seed', 'rng'];
-
-/** Population variance of all values (every row and unit together, as the paper's blob variance), in f64. */
-function varianceOf(values: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i];
-  const mean = sum / values.length;
-  let squares = 0;
-  for (let i = 0; i < values.length; i++) squares += (values[i] - mean) ** 2;
-  return squares / values.length;
-}
 
 /**
  * Layer-sequential unit-variance initialization (Mishkin & Matas, "All you need is a good init",
@@ -92,7 +82,7 @@ export function lsuv(mlp: LsuvModel, xBatch: Tensor, options?: LsuvOptions): Lsu
 
   const report: LsuvLayerReport[] = [];
   forwardByLayer(mlp, xBatch, (layer, pre) => {
-    const variance = varianceOf(pre);
+    const { variance } = meanAndVariance(pre);
     if (!(variance > 0) || !Number.isFinite(variance)) {
       throw new DataError(
         `layer ${layer}'s output variance on xBatch is ${show(variance)}; LSUV cannot rescale it to 1 ` +

@@ -23,3 +23,16 @@ export function forwardByLayer(mlp: Mlp, x: Tensor, visit: (layer: number, pre: 
     input = pre;
   }
 }
+
+/**
+ * Mean and population variance of all values of a layer's pre-activation (every row and unit
+ * together), summed in f64: what LSUV rescales by and what diagnose reports.
+ */
+export function meanAndVariance(values: Float32Array): { mean: number; variance: number } {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  const mean = sum / values.length;
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) squares += (values[i] - mean) ** 2;
+  return { mean, variance: squares / values.length };
+}

@@ -1,4 +1,5 @@
 import { DataError, ParamError, show } from '../errors.js';
+import { positiveInteger } from '../options.js';
 import { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { permutation, type Examples } from './batch.js';
@@ -56,8 +57,8 @@ export async function mnist(options: MnistOptions = {}): Promise<Mnist> {
     throw new ParamError(`options must be an object, got ${show(options)}`);
   }
   const { trainSize = 8000, testSize = 2000, seed = 0, source } = options;
-  checkSize(trainSize, 'trainSize');
-  checkSize(testSize, 'testSize');
+  positiveInteger('trainSize', trainSize);
+  positiveInteger('testSize', testSize);
   if (trainSize + testSize > MNIST_DIGITS) {
     throw new ParamError(
       `trainSize + testSize is ${trainSize + testSize}, more than the ${MNIST_DIGITS} digits available`,
@@ -97,12 +98,6 @@ export async function mnist(options: MnistOptions = {}): Promise<Mnist> {
     train: gather(order.subarray(0, trainSize)),
     test: gather(order.subarray(trainSize, trainSize + testSize)),
   };
-}
-
-function checkSize(value: unknown, name: string): void {
-  if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new ParamError(`${name} must be a positive integer, got ${show(value)}`);
-  }
 }
 
 /** The package's name in a variable, so that bundlers neither resolve nor bundle it. */

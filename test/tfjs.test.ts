@@ -426,7 +426,7 @@ describe('moving weights between an Mlp and TF.js', () => {
 
 describe('fromTfjsModel errors', () => {
   const dense = (units: number, extra: Record<string, unknown> = {}) => tfl.layers.dense({ units, ...extra });
-  const chain = (...layers: ReturnType<typeof dense>[]) => track(tfl.sequential({ layers }));
+  const chain = (...layers: tfl.layers.Layer[]) => track(tfl.sequential({ layers }));
   const expectError = (model: unknown, errorClass: typeof nninit.ParamError | typeof nninit.ShapeError | typeof nninit.DataError, message: RegExp) => {
     let caught: unknown;
     try {

@@ -1,21 +1,7 @@
 import { serialization, tensor, type DataType, type Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import { initializers } from '@tensorflow/tfjs-layers';
-// Values from the main entry (one runtime per process); types from their modules.
-import { init, NninitError, ParamError, ShapeError } from '../index.js';
-import type {
-  ConstantOptions,
-  DiracOptions,
-  KaimingOptions,
-  LecunOptions,
-  NormalOptions,
-  OrthogonalOptions,
-  SparseOptions,
-  TruncatedNormalOptions,
-  UniformOptions,
-  VarianceScalingOptions,
-  XavierOptions,
-} from '../init/index.js';
-import type { Tensor } from '../tensor.js';
+// Everything from the main entry (one runtime per process, one set of classes).
+import { init, NninitError, ParamError, ShapeError, type Tensor } from '../index.js';
 import { describe } from './describe.js';
 import { torchShapeOf, torchToTfjs } from './layout.js';
 
@@ -215,57 +201,57 @@ export function ones(): NninitInitializer {
 }
 
 /** A constant `value`, as `nninit.init.constant`. Any shape. */
-export function constant(options: ConstantOptions): NninitInitializer {
+export function constant(options: init.ConstantOptions): NninitInitializer {
   return make('constant', options);
 }
 
 /** U[low, high), as `nninit.init.uniform` (defaults 0 and 1, PyTorch's; TF.js's randomUniform uses ±0.05). Any shape. */
-export function uniform(options?: TfjsOptions<UniformOptions>): NninitInitializer {
+export function uniform(options?: TfjsOptions<init.UniformOptions>): NninitInitializer {
   return make('uniform', options);
 }
 
 /** N(mean, std²), as `nninit.init.normal` (default std 1, PyTorch's; TF.js's randomNormal uses 0.05). Any shape. */
-export function normal(options?: TfjsOptions<NormalOptions>): NninitInitializer {
+export function normal(options?: TfjsOptions<init.NormalOptions>): NninitInitializer {
   return make('normal', options);
 }
 
 /** N(mean, std²) cut at the absolute bounds [low, high], as `nninit.init.truncatedNormal` (PyTorch's meaning of the bounds). Any shape. */
-export function truncatedNormal(options?: TfjsOptions<TruncatedNormalOptions>): NninitInitializer {
+export function truncatedNormal(options?: TfjsOptions<init.TruncatedNormalOptions>): NninitInitializer {
   return make('truncatedNormal', options);
 }
 
 /** Xavier/Glorot uniform, as `nninit.init.xavierUniform`: U[−b, b), b = gain·√(6 / (fanIn + fanOut)). */
-export function xavierUniform(options?: TfjsOptions<XavierOptions>): NninitInitializer {
+export function xavierUniform(options?: TfjsOptions<init.XavierOptions>): NninitInitializer {
   return make('xavierUniform', options);
 }
 
 /** Xavier/Glorot normal, as `nninit.init.xavierNormal`: N(0, gain²·2 / (fanIn + fanOut)), untruncated. */
-export function xavierNormal(options?: TfjsOptions<XavierOptions>): NninitInitializer {
+export function xavierNormal(options?: TfjsOptions<init.XavierOptions>): NninitInitializer {
   return make('xavierNormal', options);
 }
 
 /** Kaiming/He uniform, as `nninit.init.kaimingUniform`: U[−b, b), b = gain·√(3 / fan); ReLU's by default. */
-export function kaimingUniform(options?: TfjsOptions<KaimingOptions>): NninitInitializer {
+export function kaimingUniform(options?: TfjsOptions<init.KaimingOptions>): NninitInitializer {
   return make('kaimingUniform', options);
 }
 
 /** Kaiming/He normal, as `nninit.init.kaimingNormal`: N(0, gain² / fan), untruncated; ReLU's by default. */
-export function kaimingNormal(options?: TfjsOptions<KaimingOptions>): NninitInitializer {
+export function kaimingNormal(options?: TfjsOptions<init.KaimingOptions>): NninitInitializer {
   return make('kaimingNormal', options);
 }
 
 /** LeCun uniform, as `nninit.init.lecunUniform`: U[−√(3 / fanIn), √(3 / fanIn)). */
-export function lecunUniform(options?: TfjsOptions<LecunOptions>): NninitInitializer {
+export function lecunUniform(options?: TfjsOptions<init.LecunOptions>): NninitInitializer {
   return make('lecunUniform', options);
 }
 
 /** LeCun normal, as `nninit.init.lecunNormal` (Keras 3's): a truncated normal whose values have std √(1 / fanIn). */
-export function lecunNormal(options?: TfjsOptions<LecunOptions>): NninitInitializer {
+export function lecunNormal(options?: TfjsOptions<init.LecunOptions>): NninitInitializer {
   return make('lecunNormal', options);
 }
 
 /** Variance scaling, as `nninit.init.varianceScaling` (Keras 3's, with the truncation correction TF.js lacks). */
-export function varianceScaling(options?: TfjsOptions<VarianceScalingOptions>): NninitInitializer {
+export function varianceScaling(options?: TfjsOptions<init.VarianceScalingOptions>): NninitInitializer {
   return make('varianceScaling', options);
 }
 
@@ -274,12 +260,12 @@ export function varianceScaling(options?: TfjsOptions<VarianceScalingOptions>): 
  * unit's flattened filter is a row of an orthonormal set (or the columns are, when there are more
  * outputs than inputs · kernel). Needs `await nninit.ready()` first: the QR runs in wasm.
  */
-export function orthogonal(options?: TfjsOptions<OrthogonalOptions>): NninitInitializer {
+export function orthogonal(options?: TfjsOptions<init.OrthogonalOptions>): NninitInitializer {
   return make('orthogonal', options);
 }
 
 /** Sparse, as `nninit.init.sparse` on the PyTorch shape [out, in]: each input feeds a random `1 − sparsity` of the outputs. 2-D weights only. */
-export function sparse(options: TfjsOptions<SparseOptions>): NninitInitializer {
+export function sparse(options: TfjsOptions<init.SparseOptions>): NninitInitializer {
   return make('sparse', options);
 }
 
@@ -289,26 +275,26 @@ export function eye(): NninitInitializer {
 }
 
 /** The Dirac delta, as `nninit.init.dirac`: a Conv1D/2D/3D kernel that passes its input channels through. */
-export function dirac(options?: TfjsOptions<DiracOptions>): NninitInitializer {
+export function dirac(options?: TfjsOptions<init.DiracOptions>): NninitInitializer {
   return make('dirac', options);
 }
 
 /** Alias of {@link xavierUniform} (the same as TF.js's glorotUniform for gain 1). */
-export function glorotUniform(options?: TfjsOptions<XavierOptions>): NninitInitializer {
+export function glorotUniform(options?: TfjsOptions<init.XavierOptions>): NninitInitializer {
   return make('xavierUniform', options, 'glorotUniform');
 }
 
 /** Alias of {@link xavierNormal}: untruncated, unlike TF.js's glorotNormal (its Dense default). */
-export function glorotNormal(options?: TfjsOptions<XavierOptions>): NninitInitializer {
+export function glorotNormal(options?: TfjsOptions<init.XavierOptions>): NninitInitializer {
   return make('xavierNormal', options, 'glorotNormal');
 }
 
 /** Alias of {@link kaimingUniform} (the same distribution as TF.js's heUniform with its defaults). */
-export function heUniform(options?: TfjsOptions<KaimingOptions>): NninitInitializer {
+export function heUniform(options?: TfjsOptions<init.KaimingOptions>): NninitInitializer {
   return make('kaimingUniform', options, 'heUniform');
 }
 
 /** Alias of {@link kaimingNormal}: untruncated, unlike TF.js's heNormal. */
-export function heNormal(options?: TfjsOptions<KaimingOptions>): NninitInitializer {
+export function heNormal(options?: TfjsOptions<init.KaimingOptions>): NninitInitializer {
   return make('kaimingNormal', options, 'heNormal');
 }

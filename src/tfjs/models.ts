@@ -1,8 +1,7 @@
 import { tensor1d, tensor2d, type Tensor as TfTensor } from '@tensorflow/tfjs-core';
 import { layers as tfLayers, sequential, type LayersModel, type Sequential } from '@tensorflow/tfjs-layers';
-// Values from the main entry (one runtime per process); types from their modules.
-import { DataError, Mlp, ParamError, ShapeError } from '../index.js';
-import type { ActivationName, ActivationSpec, OutputName } from '../nn/activations.js';
+// Everything from the main entry (one runtime per process, one set of classes).
+import { DataError, Mlp, ParamError, ShapeError, type ActivationName, type ActivationSpec, type OutputName } from '../index.js';
 import { describe } from './describe.js';
 import { tfjsToTorch, torchToTfjs } from './layout.js';
 

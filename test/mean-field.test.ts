@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { init, NninitError } from '../src/index.js';
+import { init, Mlp, NninitError } from '../src/index.js';
 import { bivariateExpectation, criticalPoint, gaussianExpectation, meanField, type MeanFieldActivation } from '../src/init/mean-field.js';
 
 /*
@@ -322,5 +322,11 @@ describe('bad arguments', () => {
   it('is reachable as nninit.init', () => {
     expect(init.meanField({ activation: 'relu', sigmaW: 1 }).chi1).toBe(0.5);
     expect(init.criticalPoint({ activation: 'relu' })).toBe(Math.SQRT2);
+  });
+
+  it('is not an initializer an Mlp can be built with', () => {
+    for (const name of ['meanField', 'criticalPoint']) {
+      expect(() => new Mlp({ layers: [2, 2], init: name as never })).toThrow(/init must name an nninit.init initializer/);
+    }
   });
 });

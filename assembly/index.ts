@@ -7,3 +7,7 @@ export * from './elementwise';
 export * from './rbm';
 export * from './nn';
 export * from './linalg';
+export * from './conv';
+export * from './pool';
+export * from './norm';
+export * from './layers';

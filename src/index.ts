@@ -45,6 +45,8 @@ export {
   type WithHeadOptions,
 } from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as layers from './layers/index.js';
+export { Sequential, type SequentialOptions, type StateDict, type LoadStateDictOptions } from './layers/sequential.js';
 export { DBN, type DbnOptions, type PretrainOptions, type LayerDone, type ToMlpOptions } from './dbn/index.js';
 export {
   RBM,

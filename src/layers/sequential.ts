@@ -23,6 +23,8 @@ import { flatShape, imageShape, walk, type Shape } from './node.js';
 import { checkLayer, type Layer } from './specs.js';
 import { describeLayer, gradientDictOf, integerTensors, layerFromDescription, loadState, stateDictOf, type LoadStateDictOptions, type StateDict } from './state.js';
 
+export type { StateDict, LoadStateDictOptions } from './state.js';
+
 /** Options of the {@link Sequential} constructor. */
 export interface SequentialOptions {
   /** One row's shape without the batch axis: `[features]`, or `[channels, height, width]` for images. */

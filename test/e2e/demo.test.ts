@@ -121,6 +121,25 @@ describe('the demo page', () => {
         await page.goto(url);
       });
 
+      it('gives every section its words and a short setting in this test', async () => {
+        const sections = await page.locator('section.lesson').evaluateAll((elements) =>
+          elements.map((section) => ({
+            id: section.id,
+            hasJob: section.querySelector('.run') !== null,
+            intro: section.querySelector('.intro')?.textContent?.trim().length ?? 0,
+            captions: [...section.querySelectorAll('figure')].map((figure) => figure.querySelector('figcaption.look')?.textContent?.trim().length ?? 0),
+          })),
+        );
+        expect(sections.map(({ id }) => id)).toEqual(expect.arrayContaining(['initializers', ...Object.keys(QUICK)]));
+        expect(sections.filter(({ hasJob }) => hasJob).map(({ id }) => id).sort()).toEqual(Object.keys(QUICK).sort());
+        for (const { id, intro, captions } of sections) {
+          expect(intro, `${id}: its intro`).toBeGreaterThan(100);
+          expect(captions.length, `${id}: its figures`).toBeGreaterThan(0);
+          for (const caption of captions) expect(caption, `${id}: a figure's caption`).toBeGreaterThan(60);
+        }
+        expect(await page.locator('#menu a').evaluateAll((links) => links.map((link) => link.getAttribute('href')))).toEqual(sections.map(({ id }) => `#${id}`));
+      });
+
       it('draws an initializer’s weights over its density, with numbers in the legend', async () => {
         await page.locator('#initializers .status-text', { hasText: 'kaimingNormal([256, 784])' }).waitFor();
         const [histogram] = await figureInk(page, 'initializers');
@@ -210,6 +229,22 @@ describe('the demo page', () => {
     expect(ink(await plot.screenshot()).colored).toBe(drawn);
   });
 
+  it('shows a bad setting of a job in place of its charts, starting no worker', async () => {
+    const page = pages.desktop;
+    const workers = page.workers().length;
+    await fill(page, 'compare', { epochs: 0 });
+    await page.locator('#compare .run').click();
+    await page.locator('#compare .error', { hasText: 'Epochs must be a whole number from 1 to 30' }).waitFor();
+    expect(await page.locator('#compare').getAttribute('data-state')).toBe('failed');
+    expect(await page.locator('#compare .figures').isHidden()).toBe(true);
+    expect(page.workers()).toHaveLength(workers);
+    await fill(page, 'compare', QUICK.compare);
+    await page.locator('#compare .run').click();
+    expect(await page.locator('#compare .figures').isVisible()).toBe(true);
+    expect(await page.locator('#compare .error').isHidden()).toBe(true);
+    expect(await settled(page, 'compare')).toBe('done');
+  }, 150_000);
+
   it('runs a second job while the first one trains, and Stop ends the first one’s worker', async () => {
     const page = pages.desktop;
     const epochOf = async () => Number((await statusOf(page, 'rbm'))?.match(/^Epoch (\d+) of/)?.[1] ?? 0);
@@ -221,7 +256,10 @@ describe('the demo page', () => {
     await page.locator('#rbm .status-text', { hasText: /^Epoch \d+ of 50/ }).waitFor({ timeout: 120_000 });
 
     await fill(page, 'compare', QUICK.compare);
+    const compareStarted = page.waitForEvent('worker');
     await page.locator('#compare .run').click();
+    await compareStarted;
+    expect(page.workers()).toHaveLength(2); // a worker each
     expect(await settled(page, 'compare')).toBe('done');
     expect(await page.locator('#rbm').getAttribute('data-state')).toBe('running');
     const epochThen = await epochOf();

@@ -24,7 +24,8 @@ export const compare: SectionSpec = {
     10 classes. They see the same digits in the same order with the same optimizer (SGD, learning rate
     0.05, momentum 0.9). The <strong>only</strong> difference is the random weights they start from.</p>
     <p>After every epoch (one pass over the training digits) each network is scored on ${TEST_DIGITS.toLocaleString('en')}
-    digits it never trains on.</p>`,
+    digits it never trains on. Fewer digits or epochs finish sooner but blur the differences; the
+    defaults show them clearly.</p>`,
   build(section) {
     const form = section.controls({
       trainSize: numberField('Training digits', { value: 5000, min: 100, max: 9000, step: 100 }),

@@ -127,7 +127,7 @@ describe('the demo page', () => {
             id: section.id,
             hasJob: section.querySelector('.run') !== null,
             intro: section.querySelector('.intro')?.textContent?.trim().length ?? 0,
-            captions: [...section.querySelectorAll('figure')].map((figure) => figure.querySelector('figcaption.look')?.textContent?.trim().length ?? 0),
+            captions: Array.from(section.querySelectorAll('figure'), (figure) => figure.querySelector('figcaption.look')?.textContent?.trim().length ?? 0),
           })),
         );
         expect(sections.map(({ id }) => id)).toEqual(expect.arrayContaining(['initializers', ...Object.keys(QUICK)]));
@@ -154,9 +154,11 @@ describe('the demo page', () => {
         await fill(page, 'initializers', { fanIn: 0 });
         await page.locator('#initializers .error', { hasText: 'Inputs (fan-in)' }).waitFor();
         expect(await page.locator('#initializers .figures').isHidden()).toBe(true);
+        expect(await page.locator('#initializers [name=fanIn]').getAttribute('aria-invalid')).toBe('true');
         await fill(page, 'initializers', { fanIn: 100 });
         await page.locator('#initializers .figures').waitFor();
         expect(await page.locator('#initializers .error').isHidden()).toBe(true);
+        expect(await page.locator('#initializers [name=fanIn]').getAttribute('aria-invalid')).toBeNull();
         const [sampled, theory] = (await legendValues(page, 'initializers')).map((text) => Number(text.replace(/^std /, '')));
         expect(theory).toBe(0.141); // He normal, fan-in 100: √2/√100
         expect(Math.abs(sampled - theory)).toBeLessThan(0.004); // 25,600 draws: the sample std is within 1% or so

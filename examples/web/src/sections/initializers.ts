@@ -51,8 +51,8 @@ export const initializers: SectionSpec = {
         { label: 'density it draws from', color: '#d55e00', width: 2.5 },
       ],
       caption: `Look at the x axis as you change Inputs: He, LeCun and Xavier spread narrow as the layer
-        gets wider (σ ∝ 1/√fan-in), so a unit summing more inputs still gets a pre-activation of the same
-        size. N(0, 1) and U(0, 1) ignore the layer’s size — the reason they fail in deep or wide networks.
+        gets wider (He and LeCun: σ ∝ 1/√fan-in; Xavier: σ ∝ 1/√(fan-in + fan-out)), so a unit summing
+        more inputs still gets a pre-activation of the same size. N(0, 1) and U(0, 1) ignore the layer’s size — the reason they fail in deep or wide networks.
         The bars follow the curve: the sampler draws what the formula says.`,
     });
 

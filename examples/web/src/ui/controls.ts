@@ -83,6 +83,7 @@ export function controls<Fields extends Record<string, Field>>(sectionId: string
     fieldset,
     read() {
       const values: Record<string, number | string> = {};
+      for (const input of inputs.values()) input.removeAttribute('aria-invalid');
       for (const [name, field] of Object.entries(fields)) {
         const input = inputs.get(name)!;
         if (field.kind === 'select') {
@@ -91,6 +92,7 @@ export function controls<Fields extends Record<string, Field>>(sectionId: string
         }
         const value = Number(input.value);
         if (input.value.trim() === '' || !Number.isInteger(value) || value < field.min || value > field.max) {
+          input.setAttribute('aria-invalid', 'true');
           throw new RangeError(`${field.label} must be a whole number from ${field.min.toLocaleString('en')} to ${field.max.toLocaleString('en')}, not “${input.value}”.`);
         }
         values[name] = value;

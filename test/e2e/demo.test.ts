@@ -210,6 +210,17 @@ describe('the demo page', () => {
     });
   }
 
+  it('refits its charts when the window narrows to a phone’s width and widens again', async () => {
+    const page = pages.desktop;
+    const chartWidth = () => page.locator('#compare .uplot').first().evaluate((chart) => chart.getBoundingClientRect().width);
+    const wide = await chartWidth();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(chartWidth).toBeLessThan(360);
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await expect.poll(chartWidth).toBe(wide);
+  });
+
   it('shows the values under the cursor in the legend, and hides a series from its legend entry', async () => {
     const page = pages.desktop;
     const plot = page.locator('#compare .plot').first();
@@ -262,6 +273,7 @@ describe('the demo page', () => {
     await page.locator('#compare .run').click();
     await compareStarted;
     expect(page.workers()).toHaveLength(2); // a worker each
+    await page.screenshot({ path: join(shots, 'demo-desktop-two-jobs.png'), fullPage: true });
     expect(await settled(page, 'compare')).toBe('done');
     expect(await page.locator('#rbm').getAttribute('data-state')).toBe('running');
     const epochThen = await epochOf();

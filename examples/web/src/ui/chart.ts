@@ -181,7 +181,11 @@ export class LineChart {
       return button;
     });
     this.host = element('div', { class: 'plot' });
-    this.emptyNote = element('p', { class: 'plot-empty' }, options.empty ?? 'Press Run to draw this chart.');
+    // The section's state (style.css) picks which line shows.
+    this.emptyNote = element('p', { class: 'plot-empty' }, [
+      element('span', { class: 'when-idle' }, options.empty ?? 'Press Run to draw this chart.'),
+      element('span', { class: 'when-running' }, 'Waiting for the first results…'),
+    ]);
     this.element = element('figure', { class: 'chart' }, [
       element('h3', { class: 'figure-title' }, title),
       element('div', { class: 'legend', role: 'group', 'aria-label': `${title}: series (press to hide or show)` }, [this.legendAt, ...entries]),

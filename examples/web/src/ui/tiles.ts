@@ -3,6 +3,8 @@
 const SIDE = 28;
 const GAP = 1;
 const GAP_RGBA = [214, 218, 224, 255];
+/** The picture frame's background (style.css). */
+const EMPTY_RGBA = [247, 248, 250, 255];
 
 export type TileColors = 'ink' | 'diverging';
 
@@ -50,6 +52,14 @@ export function drawTiles(canvas: HTMLCanvasElement, pixels: Float32Array, count
           image.data[at + 2] = rgb[2];
         }
       }
+    }
+  }
+  // Cells of the last row that hold no image take the frame's colour rather than the gaps'.
+  for (let cell = count; cell < rows * columns; cell++) {
+    const left = (cell % columns) * step;
+    const top = Math.floor(cell / columns) * step;
+    for (let y = Math.max(0, top - GAP); y < Math.min(canvas.height, top + step); y++) {
+      for (let x = Math.max(0, left - GAP); x < Math.min(canvas.width, left + step); x++) image.data.set(EMPTY_RGBA, 4 * (y * canvas.width + x));
     }
   }
   context.putImageData(image, 0, 0);

@@ -120,6 +120,12 @@ describe('usage errors name the problem', () => {
     await expect(evalCommand([narrow, ...SMALL], progress())).rejects.toThrow(/the model takes 10 inputs but the data \(bundled digits, test part of seed 0\) has 784 features per row/);
     await expect(trainCommand(['--from', narrow, '--activation', 'tanh', ...SMALL], progress())).rejects.toThrow(/--activation tanh: .* its activation is fixed by its weights/);
 
+    const threeClasses = join(dir, 'three-classes.safetensors');
+    await saveFile(new nninit.Mlp({ layers: [784, 3], seed: 1 }), threeClasses);
+    const labels = /the data \(bundled digits, (train|test) part of seed 0\) has labels up to 9 but the network has 3 outputs; /;
+    await expect(evalCommand([threeClasses, ...SMALL], progress())).rejects.toThrow(labels);
+    await expect(trainCommand(['--from', threeClasses, ...SMALL], progress())).rejects.toThrow(/has labels up to 9 .*give --outputs as many as there are classes/);
+
     const corrupt = join(dir, 'corrupt.safetensors');
     await writeFile(corrupt, (await readFile(narrow)).subarray(0, 40));
     await expect(evalCommand([corrupt, ...SMALL], progress())).rejects.toThrow(nninit.FormatError);

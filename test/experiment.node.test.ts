@@ -140,14 +140,3 @@ describe('nninit experiment [<name>]', () => {
     expect(() => resolveExperiment(['bogus'])).toThrow(/unknown experiment "bogus"; the experiments are classic, deep/);
   });
 });
-
-describe('Progress on a terminal', () => {
-  it('rewrites one line in place and clears it when done', () => {
-    const writes: string[] = [];
-    const progress = new Progress({ isTTY: true, write: (t: string) => writes.push(t) } as unknown as NodeJS.WriteStream);
-    progress.update('long first line');
-    progress.update('short');
-    progress.done();
-    expect(writes).toEqual(['\rlong first line', '\rshort          ', '\r     \r']);
-  });
-});

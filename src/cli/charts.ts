@@ -107,19 +107,28 @@ function logLabel(mantissa: number, exponent: number): string {
   return exponent >= -3 && exponent <= 4 ? String(Number((mantissa * 10 ** exponent).toPrecision(1))) : `${mantissa}e${exponent}`;
 }
 
+/**
+ * A log axis' range for `values` in whole decades, reaching at least a third of a decade below the
+ * smallest so that its bar shows. Give it as the `domain` of several panels to share one scale.
+ */
+export function logDomain(values: readonly number[]): [number, number] {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  let low = Math.floor(Math.log10(Math.min(...positive, Infinity)) - 0.3);
+  let high = Math.ceil(Math.log10(Math.max(...positive, -Infinity)));
+  if (!Number.isFinite(low) || !Number.isFinite(high)) [low, high] = [0, 1];
+  if (high <= low) [low, high] = [low - 1, high + 1];
+  return [10 ** low, 10 ** high];
+}
+
 function makeScale(axis: Axis, values: number[], fromZero: boolean, length: number): Scale {
   if (axis.scale === 'log') {
-    const positive = values.filter((v) => v > 0 && Number.isFinite(v));
-    // At least a third of a decade below the smallest value, so that its bar shows.
-    let low = axis.domain ? Math.log10(axis.domain[0]) : Math.floor(Math.log10(Math.min(...positive, Infinity)) - 0.3);
-    let high = axis.domain ? Math.log10(axis.domain[1]) : Math.ceil(Math.log10(Math.max(...positive, -Infinity)));
-    if (!Number.isFinite(low) || !Number.isFinite(high)) [low, high] = [0, 1];
-    if (high <= low) [low, high] = [low - 1, high + 1];
-    // A tick per decade (every other one past 8); over two decades or less, at 2 and 5 too.
+    const [low, high] = (axis.domain ?? logDomain(values)).map(Math.log10);
+    // A tick per decade (fewer past 8 decades); over two decades or less, at 2 and 5 too.
     const every = Math.ceil((Math.floor(high) - Math.ceil(low) + 1) / 8);
     const mantissas = high - low <= 2 ? [1, 2, 5] : [1];
     const ticks: Scale['ticks'] = [];
-    for (let e = Math.floor(low); e <= Math.floor(high); e += every) {
+    // Skipping decades, keep the ones that are multiples of the step: 1 stays labelled.
+    for (let e = Math.ceil(Math.floor(low) / every) * every; e <= Math.floor(high); e += every) {
       for (const m of mantissas) {
         const at = Math.log10(m) + e;
         if (at >= low - 1e-9 && at <= high + 1e-9) ticks.push({ value: m * 10 ** e, label: logLabel(m, e) });

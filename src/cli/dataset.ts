@@ -126,3 +126,14 @@ export function checkWidth(inputs: number, examples: Examples): void {
     throw new nninit.ParamError(`the model takes ${inputs} inputs but the data (${examples.source}) has ${examples.x.shape[1]} features per row`);
   }
 }
+
+/** Checks that every label has an output unit, before any work (class ids are 0 … outputs − 1). */
+export function checkLabels(outputs: number, examples: Examples, hint: string): void {
+  let largest = -1;
+  for (const label of examples.y) if (label > largest) largest = label;
+  if (largest >= outputs) {
+    throw new nninit.ParamError(
+      `the data (${examples.source}) has labels up to ${largest} but the network has ${outputs} outputs; ${hint}`,
+    );
+  }
+}

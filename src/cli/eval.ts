@@ -1,6 +1,6 @@
 import * as nninit from '../index.js';
 import { defineCommand } from './command.js';
-import { checkWidth, DATA_OPTIONS, loadExamples } from './dataset.js';
+import { checkLabels, checkWidth, DATA_OPTIONS, loadExamples } from './dataset.js';
 import { readInput } from './files.js';
 
 export interface EvalResult {
@@ -24,6 +24,7 @@ export const evaluate = defineCommand({
     try {
       const test = await loadExamples(values, 'test');
       checkWidth(model.sizes[0], test);
+      checkLabels(model.sizes[model.sizes.length - 1], test, 'it was trained for fewer classes than these data hold');
       io.progress.update(`eval: scoring ${path} on ${test.source}`);
       const { loss, accuracy } = model.evaluate(test.x, test.y);
       io.progress.done();

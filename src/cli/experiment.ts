@@ -36,7 +36,7 @@ export function experimentsHelp(): string {
   return [
     'Usage: nninit experiment [<name>] [options]',
     '',
-    wrap(`${EXPERIMENT_SUMMARY}. Each prints a table with the published result beside ours and writes JSON results and SVG charts to --out.`, 0),
+    wrap(`${EXPERIMENT_SUMMARY[0].toUpperCase()}${EXPERIMENT_SUMMARY.slice(1)}. Each prints a table with the published result beside ours and writes JSON results and SVG charts to --out.`, 0),
     '',
     'Experiments:',
     ...list,

@@ -1,7 +1,7 @@
 import * as nninit from '../index.js';
 import { ACTIVATION_NAMES } from './activations.js';
 import { choice, defineCommand, flag, integer, number, text, UsageError } from './command.js';
-import { checkWidth, DATA_OPTIONS, loadExamples } from './dataset.js';
+import { checkLabels, checkWidth, DATA_OPTIONS, loadExamples } from './dataset.js';
 import { checkWritableFile, readInput, writeOutput } from './files.js';
 
 export interface TrainResult {
@@ -36,6 +36,7 @@ export const train = defineCommand({
     try {
       const examples = await loadExamples(values, 'train');
       checkWidth(mlp.sizes[0], examples);
+      checkLabels(mlp.sizes[mlp.sizes.length - 1], examples, 'give --outputs as many as there are classes');
       const layerCount = mlp.sizes.length - 1;
       let epoch = 0;
       const history = await mlp.fit(examples.x, examples.y, {

@@ -1,6 +1,6 @@
 import * as nninit from '../../index.js';
 import { formatTable } from '../../text-table.js';
-import { renderFigure } from '../charts.js';
+import { logDomain, renderFigure } from '../charts.js';
 import { choices, integer, type Progress } from '../command.js';
 import { bundledDigits } from '../dataset.js';
 import {
@@ -228,6 +228,9 @@ export function deepFiles(result: DeepResult): Record<string, string> {
   );
   const over = result.config.seeds > 1 ? `, mean of ${result.config.seeds} seeds` : '';
   const activations = DEEP_ACTIVATIONS.filter((a) => groups.some((g) => g.activation === a));
+  const ratio = (group: DeepGroup) => geometricMean(group.runs.map((run) => run.gradientRatio));
+  // One scale for every panel, so that the activations compare at a glance.
+  const domain = logDomain(groups.map(ratio));
   const gradients = renderFigure({
     title: `${net} at initialization: ‖∂loss/∂W‖ of the first hidden layer / the last (${BATCH_ROWS} digits${over})`,
     layout: {
@@ -236,10 +239,8 @@ export function deepFiles(result: DeepResult): Record<string, string> {
         width: 200,
         height: 220,
         x: { title: 'initialization' },
-        y: { title: 'gradient-norm ratio (log; 1 = no vanishing)', scale: 'log' as const },
-        bars: groups
-          .filter((g) => g.activation === activation)
-          .map((g) => ({ category: g.label, key: g.label, value: geometricMean(g.runs.map((run) => run.gradientRatio)) })),
+        y: { title: 'gradient-norm ratio (log; 1 = no vanishing)', scale: 'log' as const, domain },
+        bars: groups.filter((g) => g.activation === activation).map((g) => ({ category: g.label, key: g.label, value: ratio(g) })),
       })),
     },
   });

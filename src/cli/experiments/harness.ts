@@ -14,7 +14,7 @@ export const EXPERIMENT_OPTIONS = {
   quick: flag('a small version of the same runs, a minute or less (what CI runs)'),
   seed: integer('the first seed: data split, weights and every other random choice', { min: 0, default: 0 }),
   seeds: integer('replicates: every run repeats with seeds --seed … --seed+N−1, reported as mean ± sd', { min: 1, default: 1 }),
-  out: text('DIR', 'where the JSON results and SVG charts go (created if missing, checked before any run)', { default: 'out' }),
+  out: text('DIR', 'where the JSON results and SVG charts go; created if missing, checked before any run', { default: 'out' }),
 };
 
 export type CommonValues = Values<typeof EXPERIMENT_OPTIONS>;

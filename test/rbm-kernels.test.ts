@@ -1,7 +1,8 @@
-// The fused wasm kernels of assembly/rbm.ts against the f64 reference of src/rbm/reference.ts.
+// The fused wasm kernels of assembly/rbm/ against the f64 reference of src/rbm/reference.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nninit from '../src/index.js';
 import { Rng } from '../src/random.js';
+import { gemmInto } from '../src/ops/gemm.js';
 import { allocF32, heap, withBuffers } from '../src/runtime/index.js';
 import { RBM } from '../src/rbm/index.js';
 import { blockWords, rbmKernels } from '../src/rbm/kernels.js';
@@ -210,16 +211,17 @@ describe('rbmVisibleStep: sparse accumulation of the active rows of W', () => {
   }
 });
 
-describe('rbmVisibleMean: dense mean-field half-step', () => {
+describe('rbmVisibleMeans: the mean-field units after the dense product', () => {
   it('matches the reference for both kinds of visible units', () => {
     const [rows, nV, nH] = [6, 29, 13];
     for (const visible of ['bernoulli', 'gaussian'] as const) {
       const p = randomParams(nV, nH, visible, 3);
       const h = Float32Array.from({ length: rows * nH }, (_, i) => (i * 0.37) % 1);
       withParams(p, (w, b) =>
-        withBuffers([rows * nH, rows * nV, rbmKernels().rbmWorkspaceBytes(rows, nV, nH) / 4], (hb, out, ws) => {
+        withBuffers([rows * nH, rows * nV], (hb, out) => {
           hb.write(h);
-          rbmKernels().rbmVisibleMean(hb.ptr, rows, nH, nV, w, b, visible === 'gaussian' ? 1 : 0, out.ptr, ws.ptr);
+          gemmInto(false, false, rows, nV, nH, 1, hb.ptr, nH, w, nV, 0, out.ptr, nV);
+          rbmKernels().rbmVisibleMeans(out.ptr, rows, nV, b, visible === 'gaussian' ? 1 : 0);
           expect(maxAbsDiff(out.view, ref.visibleMeans(p, h, rows))).toBeLessThan(1e-5);
         }),
       );
@@ -243,7 +245,7 @@ describe('rbmUnpackWeights: the inverse of rbmPackWeights', () => {
   }
 });
 
-describe('rbmUpdate: statistics product and momentum step on the packed weights', () => {
+describe('rbmUpdateBiases + rbmUpdateWeights: statistics product and momentum step on the packed weights', () => {
   // Scalar f32 twin of the kernel's weight update, in the kernel's order of summation: the rows
   // before sparseRows (skipping none: zeros add nothing), then the rest.
   function referenceUpdate(
@@ -315,7 +317,8 @@ describe('rbmUpdate: statistics product and momentum step on the packed weights'
         k.rbmPackWeights(w.ptr, nH, nV, vel.ptr);
         for (const buffer of [b, c, vb, vc, means]) buffer.view.fill(0);
         const sparseRows = sparse ? rows : 0;
-        k.rbmUpdate(h.ptr, v.ptr, rows, nH, nV, packed.ptr, strips.ptr, b.ptr, c.ptr, vel.ptr, vb.ptr, vc.ptr, lr, momentum, decay, 0, 0, 0, means.ptr, sparseRows, ws.ptr);
+        k.rbmUpdateBiases(h.ptr, v.ptr, rows, nH, nV, b.ptr, c.ptr, vb.ptr, vc.ptr, lr, momentum, 0, 0, 0, means.ptr);
+        k.rbmUpdateWeights(h.ptr, v.ptr, rows, sparseRows, nH, nV, lr, momentum, decay, vel.ptr, packed.ptr, strips.ptr, 0, Math.ceil(nV / 4), ws.ptr);
         k.rbmUnpackWeights(packed.ptr, nH, nV, out.ptr);
         expect(Array.from(out.toArray())).toEqual(Array.from(expected.w));
         k.rbmUnpackWeights(vel.ptr, nH, nV, out.ptr);
@@ -329,6 +332,77 @@ describe('rbmUpdate: statistics product and momentum step on the packed weights'
           expect(Array.from(packed.toArray())).toEqual(Array.from(p2.toArray()));
         });
       });
+    });
+  }
+});
+
+describe('kernels split into blocks (as over threads) give the bits of one call', () => {
+  const bits = (buffer: { view: Float32Array }, n: number) => Array.from(new Int32Array(buffer.view.buffer, buffer.view.byteOffset, n));
+
+  for (const [rows, nV, nH, density] of [[13, 37, 21, 0.4], [22, 784, 40, 0.15], [9, 48, 32, 1]] as const) {
+    it(`rbmHiddenStep and rbmVisibleStep by blocks of rows (${rows} rows, ${nV} visible, ${nH} hidden, density ${density})`, () => {
+      const k = rbmKernels();
+      const p = randomParams(nV, nH, 'bernoulli', rows + nV, 0.3);
+      const v = density === 1 ? Float32Array.from({ length: rows * nV }, (_, i) => ((i * 0.61) % 1) + 0.01) : randomBinary(rows * nV, nH, density);
+      const rng = new Rng(4);
+      const base = 2 ** 32 - 7; // the blocks of the second part cross into the high word
+      const hiddenBlocks = Math.ceil(nH / 4);
+      const visibleBlocks = Math.ceil(nV / 4);
+      const wsLength = k.rbmWorkspaceBytes(rows, nV, nH) / 4;
+      withParams(p, (_w, b, c, packed, strips) =>
+        withBuffers([rows * nV, rows * nH, rows * nH, rows, rows * nV, rows * nH, rows * nH, rows, rows * nV, wsLength, wsLength], (vb, probs, active, counts, out, probs2, active2, counts2, out2, ws, ws2) => {
+          vb.write(v);
+          const hidden = (first: number, count: number, pr: number, ac: number, co: number, w: number) => {
+            const [lo, hi] = blockWords(base + first * hiddenBlocks);
+            k.rbmHiddenStep(vb.ptr + first * nV * 4, count, nV, nH, packed, c, 1, pr + first * nH * 4, ac + first * nH * 4, co + first * 4, rng.key0, rng.key1, lo, hi, w);
+          };
+          const visible = (first: number, count: number, ac: number, co: number, o: number, w: number) => {
+            const [lo, hi] = blockWords(base + first * visibleBlocks);
+            k.rbmVisibleStep(ac + first * nH * 4, co + first * 4, count, nH, nV, strips, b, 0, 1, o + first * nV * 4, rng.key0, rng.key1, lo, hi, w);
+          };
+          hidden(0, rows, probs.ptr, active.ptr, counts.ptr, ws.ptr);
+          visible(0, rows, active.ptr, counts.ptr, out.ptr, ws.ptr);
+          const cut = 4 * Math.floor(rows / 8);
+          hidden(0, cut, probs2.ptr, active2.ptr, counts2.ptr, ws.ptr);
+          hidden(cut, rows - cut, probs2.ptr, active2.ptr, counts2.ptr, ws2.ptr);
+          visible(0, cut, active2.ptr, counts2.ptr, out2.ptr, ws2.ptr);
+          visible(cut, rows - cut, active2.ptr, counts2.ptr, out2.ptr, ws.ptr);
+          expect(bits(probs2, rows * nH)).toEqual(bits(probs, rows * nH));
+          expect(Array.from(decodeActive(active2.ptr, counts2.ptr, rows, nH))).toEqual(Array.from(decodeActive(active.ptr, counts.ptr, rows, nH)));
+          expect(bits(out2, rows * nV)).toEqual(bits(out, rows * nV));
+        }),
+      );
+    });
+  }
+
+  for (const [rows, nV, nH, cuts] of [[7, 37, 21, [1, 5]], [10, 784, 24, [16, 100, 101]], [6, 64, 16, [4, 8, 12]]] as const) {
+    it(`rbmUpdateWeights by ranges of visible quads (${rows} rows, ${nV} visible, ${nH} hidden, cut at quads ${cuts.join(', ')})`, () => {
+      const k = rbmKernels();
+      const p = randomParams(nV, nH, 'bernoulli', nV * nH, 0.3);
+      const rng = new Rng(6);
+      const visible = Float32Array.from({ length: 2 * rows * nV }, (_, i) => (i < rows * nV ? (rng.uniform() < 0.3 ? 1 : 0) : rng.uniform()));
+      const hidden = Float32Array.from({ length: 2 * rows * nH }, (_, i) => (i < rows * nH ? 1 : -1) * rng.uniform());
+      const velocity = Float32Array.from({ length: nH * nV }, () => 0.01 * rng.normal());
+      const packedLength = k.rbmPackedWeightsLength(nH, nV);
+      const stripsLength = k.rbmPackedStripsLength(nH, nV);
+      const wsLength = k.rbmWorkspaceBytes(rows, nV, nH) / 4;
+      const quads = Math.ceil(nV / 4);
+      const run = (ranges: number[]) =>
+        withBuffers([2 * rows * nH, 2 * rows * nV, nH * nV, packedLength, stripsLength, packedLength, wsLength], (h, v, w, packed, strips, vel, ws) => {
+          h.write(hidden);
+          v.write(visible);
+          w.write(velocity);
+          k.rbmPackWeights(w.ptr, nH, nV, vel.ptr);
+          w.write(p.weights);
+          k.rbmPackWeights(w.ptr, nH, nV, packed.ptr);
+          k.rbmPackStrips(w.ptr, nH, nV, strips.ptr);
+          for (let i = 0; i + 1 < ranges.length; i++) {
+            k.rbmUpdateWeights(h.ptr, v.ptr, rows, rows, nH, nV, 0.1, 0.5, 0.01, vel.ptr, packed.ptr, strips.ptr, ranges[i], ranges[i + 1], ws.ptr);
+          }
+          return [bits(packed, packedLength), bits(strips, stripsLength), bits(vel, packedLength)];
+        });
+      const whole = run([0, quads]);
+      expect(run([0, ...cuts.filter((q) => q < quads), quads])).toEqual(whole);
     });
   }
 });

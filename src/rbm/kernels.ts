@@ -1,6 +1,6 @@
 import { kernels } from '../runtime/index.js';
 
-/** The exports of assembly/rbm.ts (pointers are byte offsets into wasm memory). */
+/** The exports of assembly/rbm.ts, the RBM kernels of assembly/rbm/ (pointers are byte offsets into wasm memory). */
 export interface RbmKernels {
   rbmWorkspaceBytes(rows: number, nVisible: number, nHidden: number): number;
   rbmPackedWeightsLength(nHidden: number, nVisible: number): number;
@@ -42,38 +42,39 @@ export interface RbmKernels {
     blockHi: number,
     workspace: number,
   ): void;
-  rbmVisibleMean(
-    h: number,
-    rows: number,
-    nHidden: number,
-    nVisible: number,
-    weights: number,
-    visibleBias: number,
-    gaussian: number,
-    out: number,
-    workspace: number,
-  ): void;
-  rbmUpdate(
+  rbmVisibleMeans(x: number, rows: number, nVisible: number, visibleBias: number, gaussian: number): void;
+  rbmUpdateBiases(
     hidden: number,
     visible: number,
     rows: number,
     nHidden: number,
     nVisible: number,
-    packedWeights: number,
-    packedStrips: number,
     visibleBias: number,
     hiddenBias: number,
-    weightVelocity: number,
     visibleVelocity: number,
     hiddenVelocity: number,
     learningRate: number,
     momentum: number,
-    weightDecay: number,
     sparsityTarget: number,
     sparsityCost: number,
     sparsityDecay: number,
     hiddenMeans: number,
+  ): void;
+  rbmUpdateWeights(
+    hidden: number,
+    visible: number,
+    rows: number,
     sparseRows: number,
+    nHidden: number,
+    nVisible: number,
+    learningRate: number,
+    momentum: number,
+    weightDecay: number,
+    weightVelocity: number,
+    packedWeights: number,
+    packedStrips: number,
+    quadFirst: number,
+    quadEnd: number,
     workspace: number,
   ): void;
   rbmFreeEnergy(

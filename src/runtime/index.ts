@@ -119,7 +119,7 @@ export interface ReadyOptions {
 const AUTO_MAX_THREADS = 16;
 const MAX_THREADS = 256;
 /** Kernel exports the workers can run, by index (a pool call names its function by index). */
-export const POOL_FUNCTIONS = ['gemm'] as const;
+export const POOL_FUNCTIONS = ['gemm', 'rbmHiddenStep', 'rbmVisibleStep', 'rbmUpdateWeights', 'rbmFreeEnergy', 'rbmPseudoLikelihood'] as const;
 
 let configuring: Promise<unknown> = Promise.resolve();
 const printed = new Set<string>();

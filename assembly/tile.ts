@@ -18,7 +18,7 @@ export const PANEL_STEP_BYTES: usize = NR * 4;
 /**
  * Sums one 4×8 tile and stores it to c (rows ldcBytes apart). The wide operand's depth steps are
  * first the `gathered` ones at gatherBase + offsets[t] (i32 byte offsets: steps kept from a longer
- * depth, see rbm/hidden.ts), then `dense` contiguous ones from denseWide. The narrow operand
+ * depth, see rbm/products.ts), then `dense` contiguous ones from denseWide. The narrow operand
  * advances contiguously through both. Its layout is the type argument: f32, the tile rows' 4
  * values side by side (16 bytes per step), broadcast as they are loaded; v128, each value stored
  * already broadcast (64 bytes per step, as gemm's packA writes it, so that V8 folds every load's

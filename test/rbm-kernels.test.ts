@@ -1,4 +1,4 @@
-// The fused wasm kernels of assembly/rbm/ against the f64 reference of src/rbm/reference.ts.
+// The fused wasm kernels of assembly/rbm-*.ts against the f64 reference of src/rbm/reference.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nninit from '../src/index.js';
 import { Rng } from '../src/random.js';

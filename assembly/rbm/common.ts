@@ -8,6 +8,7 @@
 // 16 columns is exactly one Philox lane batch, and so that any block of rows can be drawn on its
 // own (by another thread) from base + first·⌈cols/4⌉. src/rbm/reference.ts draws the same words.
 import { uniform01Lanes } from '../philox';
+import { softplusLanes } from '../simd-math';
 
 /** Columns per strip: four f32x4 vectors, which one Philox lane batch (4 blocks) covers. */
 export const STRIP: i32 = 16;
@@ -110,4 +111,17 @@ export function subtractFrom(x: usize, y: usize, n: i32): void {
     v128.store(x + offset, f32x4.sub(v128.load(x + offset), v128.load(y + offset)));
   }
   for (; i < n; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) - load<f32>(y + (<usize>i << 2)));
+}
+
+/** Σ softplus(x[j]) over n floats, summed in f64. */
+export function softplusSum(x: usize, n: i32): f64 {
+  let sum = f64x2.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const s = softplusLanes(v128.load(x + (<usize>j << 2)));
+    sum = f64x2.add(sum, f64x2.add(f64x2.promote_low_f32x4(s), f64x2.promote_low_f32x4(i32x4.shuffle(s, s, 2, 3, 0, 1))));
+  }
+  let total = f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
+  for (; j < n; j++) total += <f64>f32x4.extract_lane(softplusLanes(f32x4.splat(load<f32>(x + (<usize>j << 2)))), 0);
+  return total;
 }

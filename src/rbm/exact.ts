@@ -1,6 +1,6 @@
 /*
  * Exact log-likelihoods of small RBMs: log Z by enumerating every binary state of the smaller
- * layer (at most 2^20) in wasm, the other layer summed out (assembly/rbm/partition.ts).
+ * layer (at most 2^20) in wasm, the other layer summed out (assembly/rbm-partition.ts).
  */
 import { ParamError } from '../errors.js';
 import { withBuffers } from '../runtime/index.js';

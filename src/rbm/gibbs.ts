@@ -20,7 +20,7 @@ export interface HiddenSample {
 
 /** Rows per block of a row-split call: the register tile's height. */
 const ROW_ALIGN = 4;
-/** Visible quads per block of a split update: one strip of 16 units (assembly/rbm/update.ts). */
+/** Visible quads per block of a split update: one strip of 16 units (assembly/rbm-update.ts). */
 const QUAD_ALIGN = 4;
 
 export class Gibbs {

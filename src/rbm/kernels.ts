@@ -1,6 +1,6 @@
 import { kernels } from '../runtime/index.js';
 
-/** The exports of assembly/rbm.ts, the RBM kernels of assembly/rbm/ (pointers are byte offsets into wasm memory). */
+/** The exports of assembly/rbm-*.ts (pointers are byte offsets into wasm memory). */
 export interface RbmKernels {
   rbmWorkspaceBytes(rows: number, nVisible: number, nHidden: number): number;
   rbmPackedWeightsLength(nHidden: number, nVisible: number): number;

@@ -3,7 +3,7 @@
  *
  * W [nHidden, nVisible] lives in its own layout (read and written by the API) and in two packed
  * copies the kernels read: panels of 8 hidden units for the hidden products, strips of 16 visible
- * units for the visible half-step (assembly/rbm/layouts.ts). Training updates the packed copies in
+ * units for the visible half-step (assembly/rbm-layouts.ts). Training updates the packed copies in
  * place and leaves W's own layout stale until something reads it; writing W from outside leaves
  * the packed copies stale until a kernel needs them. The two flags saying which is which are
  * private to this class: callers ask for the layout they need and get it current.

@@ -1,6 +1,6 @@
 /*
  * The RBM's math in plain TypeScript with f64 arithmetic: the reference the wasm kernels
- * (assembly/rbm/) are tested against, including exact log-likelihoods and gradients by
+ * (assembly/rbm-*.ts) are tested against, including exact log-likelihoods and gradients by
  * enumeration. Only tests and benches import it; the model's own exact log-partition runs in
  * wasm (exact.ts).
  *

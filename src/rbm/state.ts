@@ -9,7 +9,7 @@ import type { F32Buffer } from '../runtime/index.js';
 import type { OwnedBuffers } from './buffers.js';
 import { rbmKernels } from './kernels.js';
 
-/** PCD's negative chains: binary hidden states as active lists (see assembly/rbm/hidden.ts). */
+/** PCD's negative chains: binary hidden states as active lists (see assembly/rbm-hidden.ts). */
 export interface Chains {
   /** Rows the buffers hold. */
   capacity: number;

@@ -2,11 +2,11 @@
 //
 // The hidden products read W as panels of 8 hidden units (the wide operand of the register tile,
 // tile.ts), the visible half-step as strips of 16 visible units; training updates both in place
-// (update.ts) and W's own layout [nHidden, nVisible] is unpacked from the panels when it is read.
-import { NR, PANEL_STEP_BYTES, packPanels } from '../tile';
-import { SCRATCH_BYTES, STRIP, STRIP_BYTES, loadTail } from './common';
-import { hiddenProductBytes } from './hidden';
-import { statisticsBytes } from './update';
+// (rbm-update.ts) and W's own layout [nHidden, nVisible] is unpacked from the panels when it is read.
+import { NR, PANEL_STEP_BYTES, packPanels } from './tile';
+import { SCRATCH_BYTES, STRIP, STRIP_BYTES, loadTail } from './rbm/common';
+import { hiddenProductBytes } from './rbm/products';
+import { statisticsBytes } from './rbm/statistics';
 
 /** Bytes of workspace that every RBM kernel needs for up to `rows` rows (64-byte aligned). */
 export function rbmWorkspaceBytes(rows: i32, nVisible: i32, nHidden: i32): usize {

@@ -1,21 +1,8 @@
 // Monitoring sums: free energies, scikit-learn's pseudo-likelihood and squared errors, in f64.
 // Rows are independent, so a batch of rows may be split over threads.
-import { softplusLanes } from '../simd-math';
-import { addInto } from './common';
-import { hiddenInputs } from './hidden';
-
-/** Σ softplus(x[j]) over n floats, summed in f64. */
-export function softplusSum(x: usize, n: i32): f64 {
-  let sum = f64x2.splat(0);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const s = softplusLanes(v128.load(x + (<usize>j << 2)));
-    sum = f64x2.add(sum, f64x2.add(f64x2.promote_low_f32x4(s), f64x2.promote_low_f32x4(i32x4.shuffle(s, s, 2, 3, 0, 1))));
-  }
-  let total = f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
-  for (; j < n; j++) total += <f64>f32x4.extract_lane(softplusLanes(f32x4.splat(load<f32>(x + (<usize>j << 2)))), 0);
-  return total;
-}
+import { addInto, softplusSum } from './rbm/common';
+import { softplusLanes } from './simd-math';
+import { hiddenInputs } from './rbm/products';
 
 /** The visible units' term of the free energy: −b·v (Bernoulli) or ½‖v − b‖² (Gaussian), in f64. */
 function visibleEnergy(v: usize, visibleBias: usize, nVisible: i32, gaussian: i32): f64 {

@@ -1,10 +1,10 @@
-// The visible half-step: from binary hidden states (active lists, see hidden.ts) to visible
+// The visible half-step: from binary hidden states (active lists, see rbm-hidden.ts) to visible
 // probabilities, means or samples; and the mean-field units from dense hidden values. Rows are
 // independent (each draws from its own Philox blocks), so a batch may be split by rows over
 // threads without changing a bit.
-import { cosLanes, philoxBatch, philoxWord0, philoxWord1, philoxWord2, philoxWord3, philoxWords16, radiusLanes, sinLanes, storeTransposed } from '../philox';
-import { sigmoidLanes } from '../simd-math';
-import { STRIP, STRIP_BYTES, TAIL_BIAS_OFFSET, TAIL_OUT_OFFSET, WORDS_OFFSET, loadTail, rowBlock, sampleLanes, touch } from './common';
+import { cosLanes, philoxBatch, philoxWord0, philoxWord1, philoxWord2, philoxWord3, philoxWords16, radiusLanes, sinLanes, storeTransposed } from './philox';
+import { sigmoidLanes } from './simd-math';
+import { STRIP, STRIP_BYTES, TAIL_BIAS_OFFSET, TAIL_OUT_OFFSET, WORDS_OFFSET, loadTail, rowBlock, sampleLanes, touch } from './rbm/common';
 
 /** Visible units' output for one strip of total inputs x: probabilities/means, or samples. */
 // @ts-ignore: decorator

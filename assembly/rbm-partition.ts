@@ -1,6 +1,5 @@
 // The exact log-partition function by enumeration, behind RBM.logLikelihood (≤ 2^20 states).
-import { addInto, subtractFrom } from './common';
-import { softplusSum } from './monitor';
+import { addInto, softplusSum, subtractFrom } from './rbm/common';
 
 /** Steps between rebuilds of the enumerated sums, so that f32 rounding cannot drift across 2^20 updates. */
 const REBUILD_INTERVAL: u32 = 1024;

@@ -129,40 +129,25 @@ function macroKernel(
       const mr = min(MR, mc - ir);
       const pa = packedA + <usize>(ir / MR) * panelABytes;
       const cTile = c + <usize>ir * ldcBytes + (<usize>jr << 2);
-      if (mr == MR && nr == NR && alpha == 1 && beta == 0) {
-        tile4x8<v128>(pa, 0, 0, 0, kc, pb, cTile, ldcBytes);
+      if (mr == MR && nr == NR) {
+        tile4x8<v128>(pa, 0, 0, 0, kc, pb, alpha, beta, cTile, ldcBytes);
       } else {
-        // Scaled, accumulated or at an edge: compute the (zero-padded) tile aside, then merge the valid part.
-        tile4x8<v128>(pa, 0, 0, 0, kc, pb, tile, NR * 4);
-        mergeTile(mr, nr, alpha, beta, tile, cTile, ldcBytes);
+        // Edge: compute the whole zero-padded tile aside, then merge only the valid part.
+        tile4x8<v128>(pa, 0, 0, 0, kc, pb, alpha, 0, tile, NR * 4);
+        mergeEdge(mr, nr, beta, tile, cTile, ldcBytes);
       }
     }
   }
 }
 
-/** C = alpha·tile + beta·C over the valid mr × nr part of a tile; beta = 0 never reads C. */
-function mergeTile(mr: i32, nr: i32, alpha: f32, beta: f32, tile: usize, c: usize, ldcBytes: usize): void {
-  const va = f32x4.splat(alpha);
-  const vb = f32x4.splat(beta);
+function mergeEdge(mr: i32, nr: i32, beta: f32, tile: usize, c: usize, ldcBytes: usize): void {
   for (let i = 0; i < mr; i++) {
     const src = tile + <usize>i * (NR * 4);
     const dst = c + <usize>i * ldcBytes;
-    if (nr == NR) {
-      const x0 = f32x4.mul(v128.load(src), va);
-      const x1 = f32x4.mul(v128.load(src, 16), va);
-      if (beta == 0) {
-        v128.store(dst, x0);
-        v128.store(dst, x1, 16);
-      } else {
-        v128.store(dst, f32x4.add(x0, f32x4.mul(v128.load(dst), vb)));
-        v128.store(dst, f32x4.add(x1, f32x4.mul(v128.load(dst, 16), vb)), 16);
-      }
-      continue;
-    }
-    for (let j = 0; j < nr; j++) {
+    if (beta == 0) memory.copy(dst, src, <usize>nr << 2);
+    else for (let j = 0; j < nr; j++) {
       const offset = <usize>j << 2;
-      const x = alpha * load<f32>(src + offset);
-      store<f32>(dst + offset, beta == 0 ? x : x + beta * load<f32>(dst + offset));
+      store<f32>(dst + offset, load<f32>(src + offset) + beta * load<f32>(dst + offset));
     }
   }
 }

@@ -16,7 +16,8 @@ export const TILE_BYTES: usize = MR * NR * 4;
 export const PANEL_STEP_BYTES: usize = NR * 4;
 
 /**
- * Sums one 4×8 tile and stores it to c (rows ldcBytes apart). The wide operand's depth steps are
+ * Sums one 4×8 tile and stores alpha·sums + beta·C to c (rows ldcBytes apart; beta = 0 never reads
+ * C, and alpha = 1 stores the sums exactly). The wide operand's depth steps are
  * first the `gathered` ones at gatherBase + offsets[t] (i32 byte offsets: steps kept from a longer
  * depth, see rbm/products.ts), then `dense` contiguous ones from denseWide. The narrow operand
  * advances contiguously through both. Its layout is the type argument: f32, the tile rows' 4
@@ -31,6 +32,8 @@ export function tile4x8<A>(
   gatherBase: usize,
   dense: i32,
   denseWide: usize,
+  alpha: f32,
+  beta: f32,
   c: usize,
   ldcBytes: usize,
 ): void {
@@ -84,17 +87,31 @@ export function tile4x8<A>(
     narrow += MR * sizeof<A>();
     denseWide += PANEL_STEP_BYTES;
   }
-  const c1 = c + ldcBytes;
+  const va = f32x4.splat(alpha);
+  const c0 = c;
+  const c1 = c0 + ldcBytes;
   const c2 = c1 + ldcBytes;
   const c3 = c2 + ldcBytes;
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(c1, c10);
-  v128.store(c1, c11, 16);
-  v128.store(c2, c20);
-  v128.store(c2, c21, 16);
-  v128.store(c3, c30);
-  v128.store(c3, c31, 16);
+  if (beta == 0) {
+    v128.store(c0, f32x4.mul(c00, va));
+    v128.store(c0, f32x4.mul(c01, va), 16);
+    v128.store(c1, f32x4.mul(c10, va));
+    v128.store(c1, f32x4.mul(c11, va), 16);
+    v128.store(c2, f32x4.mul(c20, va));
+    v128.store(c2, f32x4.mul(c21, va), 16);
+    v128.store(c3, f32x4.mul(c30, va));
+    v128.store(c3, f32x4.mul(c31, va), 16);
+  } else {
+    const vb = f32x4.splat(beta);
+    v128.store(c0, f32x4.add(f32x4.mul(c00, va), f32x4.mul(v128.load(c0), vb)));
+    v128.store(c0, f32x4.add(f32x4.mul(c01, va), f32x4.mul(v128.load(c0, 16), vb)), 16);
+    v128.store(c1, f32x4.add(f32x4.mul(c10, va), f32x4.mul(v128.load(c1), vb)));
+    v128.store(c1, f32x4.add(f32x4.mul(c11, va), f32x4.mul(v128.load(c1, 16), vb)), 16);
+    v128.store(c2, f32x4.add(f32x4.mul(c20, va), f32x4.mul(v128.load(c2), vb)));
+    v128.store(c2, f32x4.add(f32x4.mul(c21, va), f32x4.mul(v128.load(c2, 16), vb)), 16);
+    v128.store(c3, f32x4.add(f32x4.mul(c30, va), f32x4.mul(v128.load(c3), vb)));
+    v128.store(c3, f32x4.add(f32x4.mul(c31, va), f32x4.mul(v128.load(c3, 16), vb)), 16);
+  }
 }
 
 /**

@@ -83,10 +83,10 @@ export function hiddenInputs(v: usize, rows: i32, nVisible: i32, nHidden: i32, p
         const steps = stepsAll + <usize>g * stepsBytes;
         const target = out + <usize>r * outRowBytes + (<usize>p << 2);
         if (groupRows == MR && fullPanel) {
-          if (kept == nVisible) tile4x8<f32>(group, 0, 0, 0, kept, panel, target, outRowBytes);
-          else tile4x8<f32>(group, kept, steps, panel, 0, 0, target, outRowBytes);
+          if (kept == nVisible) tile4x8<f32>(group, 0, 0, 0, kept, panel, 1, 0, target, outRowBytes);
+          else tile4x8<f32>(group, kept, steps, panel, 0, 0, 1, 0, target, outRowBytes);
         } else {
-          tile4x8<f32>(group, kept, steps, panel, 0, 0, tile, PANEL_STEP_BYTES);
+          tile4x8<f32>(group, kept, steps, panel, 0, 0, 1, 0, tile, PANEL_STEP_BYTES);
           copyTile(tile, groupRows, min(NR, nHidden - p), target, outRowBytes);
         }
       }

@@ -114,7 +114,7 @@ export function updateWeights(
         const hiddenFirst = p * NR;
         const st = strip + <usize>hiddenFirst * STRIP_BYTES;
         // The sums: first the kept sparse rows (gathered from the hidden panel), then the dense ones.
-        tile4x8<f32>(packed, kept, steps, hiddenPanel, dense, hiddenPanel + (<usize>denseFrom << 5), tile, PANEL_STEP_BYTES);
+        tile4x8<f32>(packed, kept, steps, hiddenPanel, dense, hiddenPanel + (<usize>denseFrom << 5), 1, 0, tile, PANEL_STEP_BYTES);
         if (cols == MR && hiddenFirst + NR <= nHidden) updateTile(tile, gain, momentum, decay, packedWeights + at, velocity + at, st);
         else updateEdge(tile, cols, min(NR, nHidden - hiddenFirst), gain, momentum, decay, packedWeights + at, velocity + at, st);
       }

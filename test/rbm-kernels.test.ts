@@ -1,11 +1,10 @@
 // The fused wasm kernels of assembly/rbm-*.ts against the f64 reference of src/rbm/reference.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nninit from '../src/index.js';
-import { Rng } from '../src/random.js';
+import { Rng, splitBlockIndex } from '../src/random.js';
 import { gemmInto } from '../src/ops/gemm.js';
-import { allocF32, heap, withBuffers } from '../src/runtime/index.js';
+import { allocF32, heap, kernels, withBuffers } from '../src/runtime/index.js';
 import { RBM } from '../src/rbm/index.js';
-import { blockWords, rbmKernels } from '../src/rbm/kernels.js';
 import * as ref from '../src/rbm/reference.js';
 
 beforeAll(() => nninit.ready());
@@ -43,7 +42,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** Copies the parameters into fresh wasm buffers (W also in both packed layouts) for the duration of `fn`. */
 function withParams<R>(p: Params, fn: (w: number, b: number, c: number, packed: number, strips: number) => R): R {
-  const k = rbmKernels();
+  const k = kernels();
   const lengths = [p.weights.length, p.visibleBias.length, p.hiddenBias.length, k.rbmPackedWeightsLength(p.nHidden, p.nVisible), k.rbmPackedStripsLength(p.nHidden, p.nVisible)];
   return withBuffers(lengths, (w, b, c, packed, strips) => {
     w.write(p.weights);
@@ -125,12 +124,12 @@ describe('rbmHiddenStep: GEMM + bias + sigmoid + Bernoulli in one call', () => {
       const expected = ref.hiddenProbabilities(p, v, rows);
       const rng = new Rng(99);
       const base = 12345;
-      const [lo, hi] = blockWords(base);
+      const { blockLo: lo, blockHi: hi } = splitBlockIndex(base);
       withParams(p, (_w, _b, c, packed) =>
-        withBuffers([rows * nV, rows * nH, rows * nH, rows, rbmKernels().rbmWorkspaceBytes(rows, nV, nH) / 4], (vb, probs, active, counts, ws) => {
+        withBuffers([rows * nV, rows * nH, rows * nH, rows, kernels().rbmWorkspaceBytes(rows, nV, nH) / 4], (vb, probs, active, counts, ws) => {
           vb.write(v);
           for (const sign of [1, -1]) {
-            rbmKernels().rbmHiddenStep(vb.ptr, rows, nV, nH, packed, c, sign, probs.ptr, active.ptr, counts.ptr, rng.key0, rng.key1, lo, hi, ws.ptr);
+            kernels().rbmHiddenStep({ v: vb.ptr, rows, nVisible: nV, nHidden: nH, packedWeights: packed, hiddenBias: c, sign, probabilities: probs.ptr, active: active.ptr, counts: counts.ptr, k0: rng.key0, k1: rng.key1, blockLo: lo, blockHi: hi, workspace: ws.ptr });
             expect(maxAbsDiff(probs.view.map((x) => sign * x), expected)).toBeLessThan(2e-6);
             const h = decodeActive(active.ptr, counts.ptr, rows, nH);
             expectSamplesMatch(h, expected, (r, col) => ref.uniformAt(rng, base, r, col, nH), rows, nH);
@@ -153,13 +152,13 @@ describe('rbmHiddenStep: GEMM + bias + sigmoid + Bernoulli in one call', () => {
       const both = new Float32Array(4 * rows * nV);
       both.set(sparse);
       both.set(dense, rows * nV);
-      const k = rbmKernels();
+      const k = kernels();
       withParams(p, (_w, _b, c, packed) =>
         withBuffers([4 * rows * nV, 4 * rows * nH, 4 * rows * nH, k.rbmWorkspaceBytes(4 * rows, nV, nH) / 4], (vb, alone, mixed, ws) => {
           vb.write(sparse);
-          k.rbmHiddenStep(vb.ptr, rows, nV, nH, packed, c, 1, alone.ptr, 0, 0, 0, 0, 0, 0, ws.ptr);
+          k.rbmHiddenStep({ v: vb.ptr, rows, nVisible: nV, nHidden: nH, packedWeights: packed, hiddenBias: c, sign: 1, probabilities: alone.ptr, active: 0, counts: 0, k0: 0, k1: 0, blockLo: 0, blockHi: 0, workspace: ws.ptr });
           vb.write(both);
-          k.rbmHiddenStep(vb.ptr, 4 * rows, nV, nH, packed, c, 1, mixed.ptr, 0, 0, 0, 0, 0, 0, ws.ptr);
+          k.rbmHiddenStep({ v: vb.ptr, rows: 4 * rows, nVisible: nV, nHidden: nH, packedWeights: packed, hiddenBias: c, sign: 1, probabilities: mixed.ptr, active: 0, counts: 0, k0: 0, k1: 0, blockLo: 0, blockHi: 0, workspace: ws.ptr });
           const a = alone.view.slice(0, rows * nH);
           expect(Array.from(a)).toEqual(Array.from(mixed.view.slice(0, rows * nH)));
           expect(maxAbsDiff(a, ref.hiddenProbabilities(p, sparse, rows))).toBeLessThan(2e-6);
@@ -173,9 +172,9 @@ describe('rbmHiddenStep: GEMM + bias + sigmoid + Bernoulli in one call', () => {
     const p = randomParams(nV, nH, 'bernoulli', 5);
     const v = randomBinary(rows * nV, 6);
     withParams(p, (_w, _b, c, packed) =>
-      withBuffers([rows * nV, rows * nH, rbmKernels().rbmWorkspaceBytes(rows, nV, nH) / 4], (vb, probs, ws) => {
+      withBuffers([rows * nV, rows * nH, kernels().rbmWorkspaceBytes(rows, nV, nH) / 4], (vb, probs, ws) => {
         vb.write(v);
-        rbmKernels().rbmHiddenStep(vb.ptr, rows, nV, nH, packed, c, 1, probs.ptr, 0, 0, 0, 0, 0, 0, ws.ptr);
+        kernels().rbmHiddenStep({ v: vb.ptr, rows, nVisible: nV, nHidden: nH, packedWeights: packed, hiddenBias: c, sign: 1, probabilities: probs.ptr, active: 0, counts: 0, k0: 0, k1: 0, blockLo: 0, blockHi: 0, workspace: ws.ptr });
         expect(maxAbsDiff(probs.view, ref.hiddenProbabilities(p, v, rows))).toBeLessThan(2e-6);
       }),
     );
@@ -191,14 +190,14 @@ describe('rbmVisibleStep: sparse accumulation of the active rows of W', () => {
         const means = ref.visibleMeans(p, h, rows);
         const rng = new Rng(7);
         const base = 2 ** 32 - 5; // crosses into the high word of the block counter
-        const [lo, hi] = blockWords(base);
+        const { blockLo: lo, blockHi: hi } = splitBlockIndex(base);
         const gaussian = visible === 'gaussian' ? 1 : 0;
         withParams(p, (_w, b, _c, _packed, strips) =>
-          withBuffers([rows * nH, rows, rows * nV, rbmKernels().rbmWorkspaceBytes(rows, nV, nH) / 4], (active, counts, out, ws) => {
+          withBuffers([rows * nH, rows, rows * nV, kernels().rbmWorkspaceBytes(rows, nV, nH) / 4], (active, counts, out, ws) => {
             encodeActive(h, rows, nH, active.ptr, counts.ptr);
-            rbmKernels().rbmVisibleStep(active.ptr, counts.ptr, rows, nH, nV, strips, b, gaussian, 0, out.ptr, 0, 0, 0, 0, ws.ptr);
+            kernels().rbmVisibleStep({ active: active.ptr, counts: counts.ptr, rows, nHidden: nH, nVisible: nV, packedStrips: strips, visibleBias: b, gaussian, sample: 0, out: out.ptr, k0: 0, k1: 0, blockLo: 0, blockHi: 0, workspace: ws.ptr });
             expect(maxAbsDiff(out.view, means)).toBeLessThan(visible === 'gaussian' ? 1e-5 : 2e-6);
-            rbmKernels().rbmVisibleStep(active.ptr, counts.ptr, rows, nH, nV, strips, b, gaussian, 1, out.ptr, rng.key0, rng.key1, lo, hi, ws.ptr);
+            kernels().rbmVisibleStep({ active: active.ptr, counts: counts.ptr, rows, nHidden: nH, nVisible: nV, packedStrips: strips, visibleBias: b, gaussian, sample: 1, out: out.ptr, k0: rng.key0, k1: rng.key1, blockLo: lo, blockHi: hi, workspace: ws.ptr });
             if (visible === 'gaussian') {
               expect(maxAbsDiff(out.view, ref.sampleGaussian(rng, base, means, rows, nV))).toBeLessThan(1e-4);
             } else {
@@ -221,7 +220,7 @@ describe('rbmVisibleMeans: the mean-field units after the dense product', () => 
         withBuffers([rows * nH, rows * nV], (hb, out) => {
           hb.write(h);
           gemmInto(false, false, rows, nV, nH, 1, hb.ptr, nH, w, nV, 0, out.ptr, nV);
-          rbmKernels().rbmVisibleMeans(out.ptr, rows, nV, b, visible === 'gaussian' ? 1 : 0);
+          kernels().rbmVisibleMeans(out.ptr, rows, nV, b, visible === 'gaussian' ? 1 : 0);
           expect(maxAbsDiff(out.view, ref.visibleMeans(p, h, rows))).toBeLessThan(1e-5);
         }),
       );
@@ -233,7 +232,7 @@ describe('rbmUnpackWeights: the inverse of rbmPackWeights', () => {
   for (const [nV, nH] of [[1, 1], [7, 5], [23, 18], [16, 32], [37, 41]]) {
     it(`round-trips W for ${nV} visible, ${nH} hidden`, () => {
       const p = randomParams(nV, nH, 'bernoulli', nV * 100 + nH);
-      const k = rbmKernels();
+      const k = kernels();
       withParams(p, (_w, _b, _c, packed) =>
         withBuffers([nH * nV], (out) => {
           out.view.fill(NaN);
@@ -287,7 +286,7 @@ describe('rbmUpdateBiases + rbmUpdateWeights: statistics product and momentum st
   ];
   for (const [rows, nV, nH, sparse] of cases) {
     it(`matches the scalar update for ${rows} rows, ${nV} visible, ${nH} hidden (${sparse ? 'sparse' : 'dense'} data rows)`, () => {
-      const k = rbmKernels();
+      const k = kernels();
       const p = randomParams(nV, nH, 'bernoulli', rows + nV + nH, 0.3);
       // Data: binary with an all-zero row and an all-zero column; reconstructions: probabilities.
       const data = randomBinary(rows * nV, 7 + nV, 0.3);
@@ -317,8 +316,8 @@ describe('rbmUpdateBiases + rbmUpdateWeights: statistics product and momentum st
         k.rbmPackWeights(w.ptr, nH, nV, vel.ptr);
         for (const buffer of [b, c, vb, vc, means]) buffer.view.fill(0);
         const sparseRows = sparse ? rows : 0;
-        k.rbmUpdateBiases(h.ptr, v.ptr, rows, nH, nV, b.ptr, c.ptr, vb.ptr, vc.ptr, lr, momentum, 0, 0, 0, means.ptr);
-        k.rbmUpdateWeights(h.ptr, v.ptr, rows, sparseRows, nH, nV, lr, momentum, decay, vel.ptr, packed.ptr, strips.ptr, 0, Math.ceil(nV / 4), ws.ptr);
+        k.rbmUpdateBiases({ hidden: h.ptr, visible: v.ptr, rows, nHidden: nH, nVisible: nV, visibleBias: b.ptr, hiddenBias: c.ptr, visibleVelocity: vb.ptr, hiddenVelocity: vc.ptr, learningRate: lr, momentum, sparsityTarget: 0, sparsityCost: 0, sparsityDecay: 0, hiddenMeans: means.ptr });
+        k.rbmUpdateWeights({ hidden: h.ptr, visible: v.ptr, rows, sparseRows, nHidden: nH, nVisible: nV, learningRate: lr, momentum, weightDecay: decay, weightVelocity: vel.ptr, packedWeights: packed.ptr, packedStrips: strips.ptr, quadFirst: 0, quadEnd: Math.ceil(nV / 4), workspace: ws.ptr });
         k.rbmUnpackWeights(packed.ptr, nH, nV, out.ptr);
         expect(Array.from(out.toArray())).toEqual(Array.from(expected.w));
         k.rbmUnpackWeights(vel.ptr, nH, nV, out.ptr);
@@ -341,7 +340,7 @@ describe('kernels split into blocks (as over threads) give the bits of one call'
 
   for (const [rows, nV, nH, density] of [[13, 37, 21, 0.4], [22, 784, 40, 0.15], [9, 48, 32, 1]] as const) {
     it(`rbmHiddenStep and rbmVisibleStep by blocks of rows (${rows} rows, ${nV} visible, ${nH} hidden, density ${density})`, () => {
-      const k = rbmKernels();
+      const k = kernels();
       const p = randomParams(nV, nH, 'bernoulli', rows + nV, 0.3);
       const v = density === 1 ? Float32Array.from({ length: rows * nV }, (_, i) => ((i * 0.61) % 1) + 0.01) : randomBinary(rows * nV, nH, density);
       const rng = new Rng(4);
@@ -353,12 +352,12 @@ describe('kernels split into blocks (as over threads) give the bits of one call'
         withBuffers([rows * nV, rows * nH, rows * nH, rows, rows * nV, rows * nH, rows * nH, rows, rows * nV, wsLength, wsLength], (vb, probs, active, counts, out, probs2, active2, counts2, out2, ws, ws2) => {
           vb.write(v);
           const hidden = (first: number, count: number, pr: number, ac: number, co: number, w: number) => {
-            const [lo, hi] = blockWords(base + first * hiddenBlocks);
-            k.rbmHiddenStep(vb.ptr + first * nV * 4, count, nV, nH, packed, c, 1, pr + first * nH * 4, ac + first * nH * 4, co + first * 4, rng.key0, rng.key1, lo, hi, w);
+            const { blockLo: lo, blockHi: hi } = splitBlockIndex(base + first * hiddenBlocks);
+            k.rbmHiddenStep({ v: vb.ptr + first * nV * 4, rows: count, nVisible: nV, nHidden: nH, packedWeights: packed, hiddenBias: c, sign: 1, probabilities: pr + first * nH * 4, active: ac + first * nH * 4, counts: co + first * 4, k0: rng.key0, k1: rng.key1, blockLo: lo, blockHi: hi, workspace: w });
           };
           const visible = (first: number, count: number, ac: number, co: number, o: number, w: number) => {
-            const [lo, hi] = blockWords(base + first * visibleBlocks);
-            k.rbmVisibleStep(ac + first * nH * 4, co + first * 4, count, nH, nV, strips, b, 0, 1, o + first * nV * 4, rng.key0, rng.key1, lo, hi, w);
+            const { blockLo: lo, blockHi: hi } = splitBlockIndex(base + first * visibleBlocks);
+            k.rbmVisibleStep({ active: ac + first * nH * 4, counts: co + first * 4, rows: count, nHidden: nH, nVisible: nV, packedStrips: strips, visibleBias: b, gaussian: 0, sample: 1, out: o + first * nV * 4, k0: rng.key0, k1: rng.key1, blockLo: lo, blockHi: hi, workspace: w });
           };
           hidden(0, rows, probs.ptr, active.ptr, counts.ptr, ws.ptr);
           visible(0, rows, active.ptr, counts.ptr, out.ptr, ws.ptr);
@@ -377,7 +376,7 @@ describe('kernels split into blocks (as over threads) give the bits of one call'
 
   for (const [rows, nV, nH, cuts] of [[7, 37, 21, [1, 5]], [10, 784, 24, [16, 100, 101]], [6, 64, 16, [4, 8, 12]]] as const) {
     it(`rbmUpdateWeights by ranges of visible quads (${rows} rows, ${nV} visible, ${nH} hidden, cut at quads ${cuts.join(', ')})`, () => {
-      const k = rbmKernels();
+      const k = kernels();
       const p = randomParams(nV, nH, 'bernoulli', nV * nH, 0.3);
       const rng = new Rng(6);
       const visible = Float32Array.from({ length: 2 * rows * nV }, (_, i) => (i < rows * nV ? (rng.uniform() < 0.3 ? 1 : 0) : rng.uniform()));
@@ -397,7 +396,7 @@ describe('kernels split into blocks (as over threads) give the bits of one call'
           k.rbmPackWeights(w.ptr, nH, nV, packed.ptr);
           k.rbmPackStrips(w.ptr, nH, nV, strips.ptr);
           for (let i = 0; i + 1 < ranges.length; i++) {
-            k.rbmUpdateWeights(h.ptr, v.ptr, rows, rows, nH, nV, 0.1, 0.5, 0.01, vel.ptr, packed.ptr, strips.ptr, ranges[i], ranges[i + 1], ws.ptr);
+            k.rbmUpdateWeights({ hidden: h.ptr, visible: v.ptr, rows, sparseRows: rows, nHidden: nH, nVisible: nV, learningRate: 0.1, momentum: 0.5, weightDecay: 0.01, weightVelocity: vel.ptr, packedWeights: packed.ptr, packedStrips: strips.ptr, quadFirst: ranges[i], quadEnd: ranges[i + 1], workspace: ws.ptr });
           }
           return [bits(packed, packedLength), bits(strips, stripsLength), bits(vel, packedLength)];
         });
@@ -519,7 +518,7 @@ describe('monitoring kernels', () => {
     const buffers = [allocF32(n), allocF32(n)];
     buffers[0].write(a);
     buffers[1].write(b);
-    expect(rbmKernels().rbmSquaredError(buffers[0].ptr, buffers[1].ptr, n)).toBeCloseTo(expected, 9);
+    expect(kernels().rbmSquaredError(buffers[0].ptr, buffers[1].ptr, n)).toBeCloseTo(expected, 9);
     buffers.forEach((x) => x.free());
   });
 });

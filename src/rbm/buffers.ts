@@ -1,6 +1,6 @@
 /* Wasm memory of one RBM, and the workspaces its kernels compute in. */
 import { allocF32, type F32Buffer } from '../runtime/index.js';
-import { rbmKernels } from './kernels.js';
+import { kernels } from '../runtime/index.js';
 
 /**
  * The wasm buffers one model owns: allocated through it and freed together by `dispose()` or,
@@ -42,7 +42,7 @@ export class KernelWorkspaces {
     nVisible: number,
     nHidden: number,
   ) {
-    this.floats = Math.ceil(rbmKernels().rbmWorkspaceBytes(rows, nVisible, nHidden) / 4);
+    this.floats = Math.ceil(kernels().rbmWorkspaceBytes(rows, nVisible, nHidden) / 4);
   }
 
   /** Pointers to `count` workspaces (allocating first, so that none moves while a call runs). */

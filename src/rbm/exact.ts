@@ -3,8 +3,7 @@
  * layer (at most 2^20) in wasm, the other layer summed out (assembly/rbm-partition.ts).
  */
 import { ParamError } from '../errors.js';
-import { withBuffers } from '../runtime/index.js';
-import { rbmKernels } from './kernels.js';
+import { kernels, withBuffers } from '../runtime/index.js';
 import type { VisibleUnits } from './options.js';
 import type { Parameters } from './parameters.js';
 
@@ -35,10 +34,18 @@ export function logPartition(params: Parameters, visible: VisibleUnits): number 
         `(hidden, or Bernoulli visible); this RBM has ${nV} ${visible} visible and ${nH} hidden units`,
     );
   }
-  const k = rbmKernels();
+  const k = kernels();
   if (layer === 'hidden') {
     return withBuffers([nV], (input) =>
-      k.rbmLogPartition(params.plain(), params.hiddenBias.ptr, params.visibleBias.ptr, nH, nV, visible === 'gaussian' ? 1 : 0, input.ptr),
+      k.rbmLogPartition({
+        rows: params.plain(),
+        enumBias: params.hiddenBias.ptr,
+        otherBias: params.visibleBias.ptr,
+        units: nH,
+        otherSize: nV,
+        gaussianOther: visible === 'gaussian' ? 1 : 0,
+        input: input.ptr,
+      }),
     );
   }
   // Enumerating the visible units adds columns of W: hand the kernel Wᵀ, whose rows they are.
@@ -47,6 +54,6 @@ export function logPartition(params: Parameters, visible: VisibleUnits): number 
   for (let j = 0; j < nH; j++) for (let i = 0; i < nV; i++) transposed[i * nH + j] = w[j * nV + i];
   return withBuffers([nV * nH, nH], (rows, input) => {
     rows.write(transposed);
-    return k.rbmLogPartition(rows.ptr, params.visibleBias.ptr, params.hiddenBias.ptr, nV, nH, 0, input.ptr);
+    return k.rbmLogPartition({ rows: rows.ptr, enumBias: params.visibleBias.ptr, otherBias: params.hiddenBias.ptr, units: nV, otherSize: nH, gaussianOther: 0, input: input.ptr });
   });
 }

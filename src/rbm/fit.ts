@@ -6,8 +6,7 @@
  */
 import { permutation } from '../data/batch.js';
 import { nextTurn } from '../event-loop.js';
-import { nnKernels } from '../nn/kernels.js';
-import { heap } from '../runtime/index.js';
+import { heap, kernels } from '../runtime/index.js';
 import type { F32Buffer } from '../runtime/index.js';
 import type { Tensor } from '../tensor.js';
 import { KernelWorkspaces, OwnedBuffers } from './buffers.js';
@@ -103,7 +102,7 @@ export async function fitEpochs(t: Trainee, x: Tensor, rows: number, o: FitSetti
     data.write(x.data);
     const order = resident.alloc(rows);
     const orderView = () => new Int32Array(heap().memory.buffer, order.ptr, rows);
-    const gather = (first: number, count: number, dst: number) => nnKernels().nnGatherRows(data.ptr, nV, order.ptr + first * 4, count, dst);
+    const gather = (first: number, count: number, dst: number) => kernels().nnGatherRows(data.ptr, nV, order.ptr + first * 4, count, dst);
 
     // A fixed random sample of the training rows, and one flip per row, for comparable per-epoch statistics.
     const monitorRows = Math.min(o.monitorSize, rows);

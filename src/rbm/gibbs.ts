@@ -3,11 +3,11 @@
  * parallel.ts: the Gibbs half-steps, the CD update, and the per-row monitoring sums.
  */
 import { gemmInto } from '../ops/gemm.js';
-import type { Rng } from '../random.js';
+import { splitBlockIndex, type Rng } from '../random.js';
+import { kernels } from '../runtime/index.js';
 import type { KernelWorkspaces } from './buffers.js';
-import { blockWords, rbmKernels } from './kernels.js';
 import type { StepSettings, VisibleUnits } from './options.js';
-import { runSplit, splitRange, type Block, type SplitKernel } from './parallel.js';
+import { runSplit, splitRange, type Block, type SplitArgs, type SplitKernel } from './parallel.js';
 import type { Parameters } from './parameters.js';
 import type { TrainingState } from './state.js';
 
@@ -47,26 +47,22 @@ export class Gibbs {
     const { key0, key1 } = sample?.rng ?? { key0: 0, key1: 0 };
     const panels = this.params.panels();
     const hiddenBias = this.params.hiddenBias.ptr;
-    this.split('rbmHiddenStep', rows, ROW_ALIGN, rows * nV * nH, workspaces, ({ first, count }, workspace) => {
-      const [lo, hi] = sample ? blockWords(base + first * Math.ceil(nH / 4)) : [0, 0];
-      return [
-        v + first * nV * 4,
-        count,
-        nV,
-        nH,
-        panels,
-        hiddenBias,
-        sign,
-        probabilities + first * nH * 4,
-        sample ? sample.active + first * nH * 4 : 0,
-        sample ? sample.counts + first * 4 : 0,
-        key0,
-        key1,
-        lo,
-        hi,
-        workspace,
-      ];
-    });
+    this.split('rbmHiddenStep', rows, ROW_ALIGN, rows * nV * nH, workspaces, ({ first, count }, workspace) => ({
+      v: v + first * nV * 4,
+      rows: count,
+      nVisible: nV,
+      nHidden: nH,
+      packedWeights: panels,
+      hiddenBias,
+      sign,
+      probabilities: probabilities + first * nH * 4,
+      active: sample ? sample.active + first * nH * 4 : 0,
+      counts: sample ? sample.counts + first * 4 : 0,
+      k0: key0,
+      k1: key1,
+      ...(sample ? splitBlockIndex(base + first * Math.ceil(nH / 4)) : { blockLo: 0, blockHi: 0 }),
+      workspace,
+    }));
   }
 
   /** The visible half-step from binary hidden states: samples drawn from `rng`, or (without) probabilities/means. */
@@ -75,33 +71,29 @@ export class Gibbs {
     const base = rng ? rng.takeBlocks(rows * Math.ceil(nV / 4)) : 0;
     const strips = this.params.strips();
     const visibleBias = this.params.visibleBias.ptr;
-    this.split('rbmVisibleStep', rows, ROW_ALIGN, rows * nV * nH, workspaces, ({ first, count }, workspace) => {
-      const [lo, hi] = rng ? blockWords(base + first * Math.ceil(nV / 4)) : [0, 0];
-      return [
-        active + first * nH * 4,
-        counts + first * 4,
-        count,
-        nH,
-        nV,
-        strips,
-        visibleBias,
-        this.gaussian,
-        rng ? 1 : 0,
-        out + first * nV * 4,
-        rng?.key0 ?? 0,
-        rng?.key1 ?? 0,
-        lo,
-        hi,
-        workspace,
-      ];
-    });
+    this.split('rbmVisibleStep', rows, ROW_ALIGN, rows * nV * nH, workspaces, ({ first, count }, workspace) => ({
+      active: active + first * nH * 4,
+      counts: counts + first * 4,
+      rows: count,
+      nHidden: nH,
+      nVisible: nV,
+      packedStrips: strips,
+      visibleBias,
+      gaussian: this.gaussian,
+      sample: rng ? 1 : 0,
+      out: out + first * nV * 4,
+      k0: rng?.key0 ?? 0,
+      k1: rng?.key1 ?? 0,
+      ...(rng ? splitBlockIndex(base + first * Math.ceil(nV / 4)) : { blockLo: 0, blockHi: 0 }),
+      workspace,
+    }));
   }
 
   /** E[v | h] from dense hidden values h [rows, nHidden] into out [rows, nVisible]: a GEMM, then the units' mean. */
   visibleMeans(h: number, rows: number, out: number): void {
     const { nVisible: nV, nHidden: nH } = this;
     gemmInto(false, false, rows, nV, nH, 1, h, nH, this.params.plain(), nV, 0, out, nV);
-    rbmKernels().rbmVisibleMeans(out, rows, nV, this.params.visibleBias.ptr, this.gaussian);
+    kernels().rbmVisibleMeans(out, rows, nV, this.params.visibleBias.ptr, this.gaussian);
   }
 
   /**
@@ -113,44 +105,43 @@ export class Gibbs {
   update(hidden: number, visible: number, rows: number, sparseRows: number, s: StepSettings, state: TrainingState, workspaces: KernelWorkspaces): void {
     const { nVisible: nV, nHidden: nH } = this;
     const sparsity = s.sparsity ?? { target: 0, cost: 0, decay: 0 };
-    const k = rbmKernels();
-    k.rbmUpdateBiases(
+    kernels().rbmUpdateBiases({
       hidden,
       visible,
       rows,
-      nH,
-      nV,
-      this.params.visibleBias.ptr,
-      this.params.hiddenBias.ptr,
-      state.visibleVelocity.ptr,
-      state.hiddenVelocity.ptr,
-      s.learningRate,
-      s.momentum,
-      sparsity.target,
-      sparsity.cost,
-      sparsity.decay,
-      state.hiddenMeans.ptr,
-    );
+      nHidden: nH,
+      nVisible: nV,
+      visibleBias: this.params.visibleBias.ptr,
+      hiddenBias: this.params.hiddenBias.ptr,
+      visibleVelocity: state.visibleVelocity.ptr,
+      hiddenVelocity: state.hiddenVelocity.ptr,
+      learningRate: s.learningRate,
+      momentum: s.momentum,
+      sparsityTarget: sparsity.target,
+      sparsityCost: sparsity.cost,
+      sparsityDecay: sparsity.decay,
+      hiddenMeans: state.hiddenMeans.ptr,
+    });
     const { panels, strips } = this.params.forUpdate();
     const weightVelocity = state.weightVelocity.ptr;
     const quads = Math.ceil(nV / 4);
-    this.split('rbmUpdateWeights', quads, QUAD_ALIGN, 2 * rows * nV * nH, workspaces, ({ first, count }, workspace) => [
+    this.split('rbmUpdateWeights', quads, QUAD_ALIGN, 2 * rows * nV * nH, workspaces, ({ first, count }, workspace) => ({
       hidden,
       visible,
       rows,
       sparseRows,
-      nH,
-      nV,
-      s.learningRate,
-      s.momentum,
-      s.weightDecay,
+      nHidden: nH,
+      nVisible: nV,
+      learningRate: s.learningRate,
+      momentum: s.momentum,
+      weightDecay: s.weightDecay,
       weightVelocity,
-      panels,
-      strips,
-      first,
-      first + count,
+      packedWeights: panels,
+      packedStrips: strips,
+      quadFirst: first,
+      quadEnd: first + count,
       workspace,
-    ]);
+    }));
   }
 
   /** F(v) of `rows` rows at v into out (f64 per row); `pre` holds rows × nHidden floats. */
@@ -158,19 +149,19 @@ export class Gibbs {
     const { nVisible: nV, nHidden: nH } = this;
     const panels = this.params.panels();
     const { visibleBias, hiddenBias } = this.params;
-    this.split('rbmFreeEnergy', rows, ROW_ALIGN, rows * nV * nH, workspaces, ({ first, count }, workspace) => [
-      v + first * nV * 4,
-      count,
-      nV,
-      nH,
-      panels,
-      visibleBias.ptr,
-      hiddenBias.ptr,
-      this.gaussian,
-      pre + first * nH * 4,
-      out + first * 8,
+    this.split('rbmFreeEnergy', rows, ROW_ALIGN, rows * nV * nH, workspaces, ({ first, count }, workspace) => ({
+      v: v + first * nV * 4,
+      rows: count,
+      nVisible: nV,
+      nHidden: nH,
+      packedWeights: panels,
+      visibleBias: visibleBias.ptr,
+      hiddenBias: hiddenBias.ptr,
+      gaussian: this.gaussian,
+      pre: pre + first * nH * 4,
+      out: out + first * 8,
       workspace,
-    ]);
+    }));
   }
 
   /** scikit-learn's pseudo-likelihood terms of `rows` rows, flipping unit flips[r] (i32) of row r, into out (f64 per row). */
@@ -179,30 +170,30 @@ export class Gibbs {
     const plain = this.params.plain();
     const panels = this.params.panels();
     const { visibleBias, hiddenBias } = this.params;
-    this.split('rbmPseudoLikelihood', rows, ROW_ALIGN, rows * nV * nH, workspaces, ({ first, count }, workspace) => [
-      v + first * nV * 4,
-      count,
-      nV,
-      nH,
-      plain,
-      panels,
-      visibleBias.ptr,
-      hiddenBias.ptr,
-      flips + first * 4,
-      pre + first * nH * 4,
-      out + first * 8,
+    this.split('rbmPseudoLikelihood', rows, ROW_ALIGN, rows * nV * nH, workspaces, ({ first, count }, workspace) => ({
+      v: v + first * nV * 4,
+      rows: count,
+      nVisible: nV,
+      nHidden: nH,
+      weights: plain,
+      packedWeights: panels,
+      visibleBias: visibleBias.ptr,
+      hiddenBias: hiddenBias.ptr,
+      flips: flips + first * 4,
+      pre: pre + first * nH * 4,
+      out: out + first * 8,
       workspace,
-    ]);
+    }));
   }
 
   /** Splits [0, total) into blocks and runs `name` on each with its own workspace. */
-  private split(
-    name: SplitKernel,
+  private split<K extends SplitKernel>(
+    name: K,
     total: number,
     align: number,
     work: number,
     workspaces: KernelWorkspaces,
-    args: (block: Block, workspace: number) => number[],
+    args: (block: Block, workspace: number) => SplitArgs<K>,
   ): void {
     const blocks = splitRange(total, align, work);
     const spaces = workspaces.take(blocks.length);

@@ -5,11 +5,10 @@
  * in one chunk at a time, rows already in wasm memory (a fit's monitoring sample) are read in place.
  */
 import { reserveGemmWorkspace } from '../ops/gemm.js';
-import { heap, type F32Buffer } from '../runtime/index.js';
+import { heap, kernels, type F32Buffer } from '../runtime/index.js';
 import type { Rng } from '../random.js';
 import { KernelWorkspaces, OwnedBuffers } from './buffers.js';
 import type { Gibbs, HiddenSample } from './gibbs.js';
-import { rbmKernels } from './kernels.js';
 
 /** Rows the inference methods process per kernel call, bounding their temporary memory. */
 export const CHUNK_ROWS = 256;
@@ -59,7 +58,7 @@ export class Inference {
   /** Mean over all elements of (v − E[v | P(h | v)])². */
   reconstructionError(x: Rows, rows: number): number {
     let total = 0;
-    const k = rbmKernels();
+    const k = kernels();
     this.reserveProduct(rows);
     this.forChunks(x, rows, (count, c) => {
       this.reconstructChunk(c, count);

@@ -9,11 +9,15 @@
  */
 import { WasmError } from '../errors.js';
 import { worthSplitting } from '../ops/gemm.js';
-import { POOL_FUNCTIONS, kernels, threadPool } from '../runtime/index.js';
+import { kernels, poolCall, threadPool, type PoolFunction } from '../runtime/index.js';
+import type { Kernels } from '../runtime/kernels.generated.js';
 import { WorkerCallError } from '../runtime/threads.js';
 
 /** The RBM kernels a worker can run (each listed in POOL_FUNCTIONS). */
-export type SplitKernel = 'rbmHiddenStep' | 'rbmVisibleStep' | 'rbmUpdateWeights' | 'rbmFreeEnergy' | 'rbmPseudoLikelihood';
+export type SplitKernel = Extract<PoolFunction, 'rbmHiddenStep' | 'rbmVisibleStep' | 'rbmUpdateWeights' | 'rbmFreeEnergy' | 'rbmPseudoLikelihood'>;
+
+/** A split kernel's named arguments. */
+export type SplitArgs<K extends SplitKernel> = Parameters<Kernels[K]>[0];
 
 /** A block [first, first + count) of a range split over threads. */
 export interface Block {
@@ -35,20 +39,19 @@ export function splitRange(total: number, align: number, work: number): Block[] 
   return blocks;
 }
 
-/** Runs `name` once per argument list, the first on this thread and the others on workers, and returns when all are done. */
-export function runSplit(name: SplitKernel, calls: number[][]): void {
-  const fn = kernels<Record<SplitKernel, (...args: number[]) => void>>()[name];
+/** Runs `name` once per argument set, the first on this thread and the others on workers, and returns when all are done. */
+export function runSplit<K extends SplitKernel>(name: K, calls: SplitArgs<K>[]): void {
+  const fn = kernels()[name] as (args: SplitArgs<K>) => void;
   if (calls.length === 1) {
-    fn(...calls[0]);
+    fn(calls[0]);
     return;
   }
   const pool = threadPool();
   if (pool === null) throw new WasmError(`${name}: no worker threads to split the call over`);
-  const index = POOL_FUNCTIONS.indexOf(name);
   try {
     pool.run(
-      calls.slice(1).map((args) => ({ fn: index, args })),
-      () => fn(...calls[0]),
+      calls.slice(1).map((args) => poolCall(name, args as never)),
+      () => fn(calls[0]),
     );
   } catch (error) {
     if (error instanceof WorkerCallError) throw new WasmError(`${name} failed in a worker thread: ${error.message}`);

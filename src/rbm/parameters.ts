@@ -10,10 +10,9 @@
  */
 import { fillNormalAt } from '../random-fill.js';
 import type { Rng } from '../random.js';
-import type { F32Buffer } from '../runtime/index.js';
+import { kernels, type F32Buffer } from '../runtime/index.js';
 import type { Tensor } from '../tensor.js';
 import type { OwnedBuffers } from './buffers.js';
-import { rbmKernels } from './kernels.js';
 
 export interface RbmWeights {
   /** [nHidden, nVisible] */
@@ -40,7 +39,7 @@ export class Parameters {
     readonly nHidden: number,
     memory: OwnedBuffers,
   ) {
-    const k = rbmKernels();
+    const k = kernels();
     this.plainBuffer = memory.alloc(nHidden * nVisible);
     this.visibleBias = memory.alloc(nVisible);
     this.hiddenBias = memory.alloc(nHidden);
@@ -78,7 +77,7 @@ export class Parameters {
   /** W in its own layout [nHidden, nVisible], current. */
   plain(): number {
     if (!this.plainCurrent) {
-      rbmKernels().rbmUnpackWeights(this.panelsBuffer.ptr, this.nHidden, this.nVisible, this.plainBuffer.ptr);
+      kernels().rbmUnpackWeights(this.panelsBuffer.ptr, this.nHidden, this.nVisible, this.plainBuffer.ptr);
       this.plainCurrent = true;
     }
     return this.plainBuffer.ptr;
@@ -115,7 +114,7 @@ export class Parameters {
   /** Remakes the packed copies from W's own layout, which is current whenever they are not. */
   private repack(): void {
     if (this.packedCurrent) return;
-    const k = rbmKernels();
+    const k = kernels();
     k.rbmPackWeights(this.plainBuffer.ptr, this.nHidden, this.nVisible, this.panelsBuffer.ptr);
     k.rbmPackStrips(this.plainBuffer.ptr, this.nHidden, this.nVisible, this.stripsBuffer.ptr);
     this.packedCurrent = true;

@@ -5,9 +5,8 @@
  * saving and restoring it (and the parameters) resumes a fit with the same bits.
  */
 import type { Rng } from '../random.js';
-import type { F32Buffer } from '../runtime/index.js';
+import { kernels, type F32Buffer } from '../runtime/index.js';
 import type { OwnedBuffers } from './buffers.js';
-import { rbmKernels } from './kernels.js';
 
 /** PCD's negative chains: binary hidden states as active lists (see assembly/rbm-hidden.ts). */
 export interface Chains {
@@ -40,7 +39,7 @@ export class TrainingState {
     readonly rng: Rng,
     private readonly memory: OwnedBuffers,
   ) {
-    this.weightVelocity = memory.alloc(rbmKernels().rbmPackedWeightsLength(nHidden, nVisible));
+    this.weightVelocity = memory.alloc(kernels().rbmPackedWeightsLength(nHidden, nVisible));
     this.visibleVelocity = memory.alloc(nVisible);
     this.hiddenVelocity = memory.alloc(nHidden);
     this.hiddenMeans = memory.alloc(nHidden);

@@ -138,7 +138,7 @@ async function initialize(): Promise<void> {
 /** Options of `ready()`. */
 export interface ReadyOptions {
   /**
-   * Threads for matrix products (GEMM): a count, or `'auto'` for the machine's logical cores
+   * Threads for matrix products (GEMM) and the RBM's kernels: a count, or `'auto'` for the machine's logical cores
    * (at most 16). Left out, the thread setting stays as it is (one thread unless set before).
    * More than 1 needs SharedArrayBuffer and workers: in browsers a cross-origin isolated page
    * (COOP `same-origin` + COEP `require-corp`). Where that is impossible nninit runs on one

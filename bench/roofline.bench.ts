@@ -1,6 +1,7 @@
 // This machine's 128-bit SIMD peak (bench/roofline.ts): f32x4 multiply + add, the instructions
-// nninit's kernels use, and f32x4.relaxed_madd, what fused multiply-add would give. The two loops
-// take turns, one ~2 ms sample each, ROOFLINE_BENCH_SAMPLES turns (default 25), in one process.
+// nninit's kernels use, and f32x4.relaxed_madd, what fused multiply-add would give; beside them the
+// latency-bound a = a·x + y form, which understates the peak (shown so that figures taken with it
+// can be read). The loops take turns, one ~2 ms sample each, ROOFLINE_BENCH_SAMPLES turns (default 25), in one process.
 // Where this runtime does not validate relaxed SIMD (Node 20), the bench runs itself again in a
 // child Node with --experimental-wasm-relaxed-simd on its command line (V8 flags cannot go in
 // NODE_OPTIONS) and reports both loops from that process. Chromium and Node ≥ 22 validate relaxed
@@ -10,7 +11,17 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { calibrate, compileProbes, cpuDescription, instantiateProbes, MADD_CHAINS, MUL_ADD_CHAINS, type Probe, sample } from './roofline.js';
+import {
+  calibrate,
+  CHAINED_CHAINS,
+  compileProbes,
+  cpuDescription,
+  instantiateProbes,
+  MADD_CHAINS,
+  MUL_ADD_CHAINS,
+  type Probe,
+  sample,
+} from './roofline.js';
 
 const SAMPLES = Math.max(3, Math.floor(Number(process.env.ROOFLINE_BENCH_SAMPLES ?? 25)) || 25);
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
@@ -26,9 +37,11 @@ interface Measured {
   node: string;
   flags: string[];
   mulAdd: Figures;
+  chained: Figures;
   madd: Figures | null;
-  /** Median over turns of madd ÷ mul + add within the turn. */
+  /** Medians over turns of madd (chained) ÷ mul + add within the turn. */
   maddOverMulAdd: number | null;
+  chainedOverMulAdd: number;
 }
 
 function median(values: number[]): number {
@@ -51,7 +64,10 @@ const figures = (values: number[]): Figures => ({
 
 async function measureHere(): Promise<Measured> {
   const probes = await instantiateProbes(await compileProbes());
-  const entries: Array<[string, Probe]> = [['mulAdd', probes.mulAdd]];
+  const entries: Array<[string, Probe]> = [
+    ['mulAdd', probes.mulAdd],
+    ['chained', probes.chained],
+  ];
   if (probes.madd) entries.push(['madd', probes.madd]);
   const iterations = new Map(entries.map(([name, probe]) => [name, calibrate(probe)]));
   const samples = new Map<string, number[]>(entries.map(([name]) => [name, []]));
@@ -67,8 +83,10 @@ async function measureHere(): Promise<Measured> {
     node: process.version,
     flags: process.execArgv.filter((arg) => arg === RELAXED_FLAG),
     mulAdd: figures(mulAdd),
+    chained: figures(samples.get('chained')!),
     madd: madd ? figures(madd) : null,
     maddOverMulAdd: madd ? median(madd.map((g, i) => g / mulAdd[i])) : null,
+    chainedOverMulAdd: median(samples.get('chained')!.map((g, i) => g / mulAdd[i])),
   };
 }
 
@@ -103,10 +121,19 @@ if (process.env.ROOFLINE_BENCH_CHILD) {
   console.log('|---|---|---|---|---|');
   const cell = (f: Figures) => `${f.median.toFixed(1)} (${f.low.toFixed(1)}–${f.high.toFixed(1)})`;
   const runtime = (m: Measured) => `Node ${m.node}${m.flags.length ? ` ${m.flags.join(' ')}` : ''}`;
-  const rows: Array<{ loop: string; measured: Measured; figures: Figures; ratio: number | null }> = [];
+  const rows: Array<{ loop: string; id: string; measured: Measured; figures: Figures; ratio: number | null }> = [];
   const add = (m: Measured) => {
-    rows.push({ loop: `f32x4 mul + add (${MUL_ADD_CHAINS} + ${MUL_ADD_CHAINS} chains)`, measured: m, figures: m.mulAdd, ratio: null });
-    if (m.madd) rows.push({ loop: `f32x4.relaxed_madd (${MADD_CHAINS} chains)`, measured: m, figures: m.madd, ratio: m.maddOverMulAdd });
+    rows.push({ loop: `f32x4 mul + add (${MUL_ADD_CHAINS} + ${MUL_ADD_CHAINS} chains): the peak`, id: 'f32x4 mul+add', measured: m, figures: m.mulAdd, ratio: null });
+    if (m.madd) {
+      rows.push({ loop: `f32x4.relaxed_madd (${MADD_CHAINS} chains)`, id: 'f32x4.relaxed_madd', measured: m, figures: m.madd, ratio: m.maddOverMulAdd });
+    }
+    rows.push({
+      loop: `f32x4 a = a·x + y (${CHAINED_CHAINS} chains, latency-bound)`,
+      id: 'f32x4 chained a*x+y',
+      measured: m,
+      figures: m.chained,
+      ratio: m.chainedOverMulAdd,
+    });
   };
   add(here);
   if (flagged && typeof flagged !== 'string') add(flagged);
@@ -122,7 +149,7 @@ if (process.env.ROOFLINE_BENCH_CHILD) {
     console.log(
       JSON.stringify({
         bench: 'roofline',
-        loop: row.figures === row.measured.mulAdd ? 'f32x4 mul+add' : 'f32x4.relaxed_madd',
+        loop: row.id,
         gflops: round(row.figures.median),
         interquartile: [round(row.figures.low), round(row.figures.high)],
         best: round(row.figures.best),

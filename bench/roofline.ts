@@ -5,9 +5,9 @@
 // Two loops:
 // - f32x4 mul + add (what nninit's kernels use): 6 independent chains m = m·c and 6 of acc += m,
 //   so every multiply and every add sits on a chain of its own kind (latency 3–4 cycles) and the
-//   pipes, not latency, set the pace. (A chain a = a·x + y puts both on one 6–8 cycle chain; with
-//   the 12 chains the 15 allocatable XMM registers allow, that form stays latency-bound at ~2/3 of
-//   the peak on Zen 4.) 8 flops per mul + add pair.
+//   pipes, not latency, set the pace. 8 flops per mul + add pair. A chain a = a·x + y instead puts
+//   both on one 6–8 cycle chain; with the 12 chains the 15 allocatable XMM registers allow, that
+//   form stays latency-bound (~2/3 of the peak on Zen 4): CHAINED_SOURCE keeps it for comparison.
 // - f32x4.relaxed_madd (fused multiply-add where the CPU has it): 10 independent chains
 //   acc = x·c + acc, 8 flops each. Relaxed SIMD validates in Node ≥ 22 and Chromium; Node 20
 //   needs `--experimental-wasm-relaxed-simd` (bench/roofline.bench.ts passes it to a child).
@@ -41,6 +41,23 @@ ${chains(MUL_ADD_CHAINS, (i) => `  sum = f32x4.add(sum, f32x4.add(a${i}, m${i}))
 }
 `;
 
+export const CHAINED_CHAINS = 12;
+const CHAINED_SOURCE = `
+export function chained(iterations: i32, c: f32): f32 {
+  v128.store(64, f32x4.splat(c));
+  v128.store(80, f32x4.splat(0.5));
+  const vc = v128.load(64);
+  const vy = v128.load(80);
+${chains(CHAINED_CHAINS, (i) => `  let a${i} = f32x4.splat(${(1 + i / 16).toFixed(4)});`)}
+  for (let i = 0; i < iterations; i++) {
+${chains(CHAINED_CHAINS, (i) => `    a${i} = f32x4.add(f32x4.mul(a${i}, vc), vy);`)}
+  }
+  let sum = f32x4.splat(0);
+${chains(CHAINED_CHAINS, (i) => `  sum = f32x4.add(sum, a${i});`)}
+  return f32x4.extract_lane(sum, 0);
+}
+`;
+
 const MADD_SOURCE = `
 export function madd(iterations: i32, c: f32): f32 {
   v128.store(64, f32x4.splat(c));
@@ -59,6 +76,7 @@ ${chains(MADD_CHAINS, (i) => `  sum = f32x4.add(sum, a${i});`)}
 
 export interface ProbeBinaries {
   mulAdd: Uint8Array<ArrayBuffer>;
+  chained: Uint8Array<ArrayBuffer>;
   madd: Uint8Array<ArrayBuffer>;
 }
 
@@ -77,7 +95,11 @@ export async function compileProbes(): Promise<ProbeBinaries> {
       if (error) throw new Error(`roofline probe ${name} did not compile: ${stderr.toString()}`);
       return new Uint8Array(readFileSync(join(dir, `${name}.wasm`)));
     };
-    return { mulAdd: await compile('mul-add', MUL_ADD_SOURCE, 'simd'), madd: await compile('madd', MADD_SOURCE, 'simd,relaxed-simd') };
+    return {
+      mulAdd: await compile('mul-add', MUL_ADD_SOURCE, 'simd'),
+      chained: await compile('chained', CHAINED_SOURCE, 'simd'),
+      madd: await compile('madd', MADD_SOURCE, 'simd,relaxed-simd'),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -90,15 +112,18 @@ export interface Probe {
 }
 
 /** The probes this runtime validates (relaxed madd only where relaxed SIMD is on). */
-export async function instantiateProbes(binaries: ProbeBinaries): Promise<{ mulAdd: Probe; madd?: Probe }> {
+export async function instantiateProbes(binaries: ProbeBinaries): Promise<{ mulAdd: Probe; chained: Probe; madd?: Probe }> {
   const load = async (bytes: Uint8Array<ArrayBuffer>, name: string) => {
     const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new Error('roofline probe aborted'); } } });
     return instance.exports[name] as (iterations: number, c: number) => number;
   };
   const mulAdd = await load(binaries.mulAdd, 'mulAdd');
-  const probes: { mulAdd: Probe; madd?: Probe } = {
-    // c = 1: m stays put (no overflow, no denormals) and acc grows by m, exact in f32 far enough.
+  const chained = await load(binaries.chained, 'chained');
+  const probes: { mulAdd: Probe; chained: Probe; madd?: Probe } = {
+    // c = 1: m stays put (no overflow, no denormals) and acc grows by m until it stops moving in f32.
     mulAdd: { run: (iterations) => mulAdd(iterations, 1), flopsPerIteration: FLOPS_PER_PAIR * MUL_ADD_CHAINS },
+    // a = a·0.5 + 0.5 settles at 1.
+    chained: { run: (iterations) => chained(iterations, 0.5), flopsPerIteration: FLOPS_PER_PAIR * CHAINED_CHAINS },
   };
   if (WebAssembly.validate(binaries.madd)) {
     const madd = await load(binaries.madd, 'madd');

@@ -24,8 +24,6 @@ export default defineConfig([
     clean: true,
     target: 'es2022',
     platform: 'neutral',
-    // The loader is 10 kB of glue: bundle it so the SDK has no runtime dependencies.
-    noExternal: ['@assemblyscript/loader'],
     // The digits (28 MB) stay out of the bundle: `nninit.data.mnist()` imports them on demand.
     external: ['mnist'],
   },
@@ -49,13 +47,23 @@ export default defineConfig([
     esbuildPlugins: [workerImportsMainEntry],
   },
   {
+    // TF.js adapters; @tensorflow/* stay external (optional peers of this entry only).
+    entry: { tfjs: 'src/tfjs/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'es2022',
+    platform: 'neutral',
+    external: [/^@tensorflow\//],
+    esbuildPlugins: [workerImportsMainEntry],
+  },
+  {
     entry: { cli: 'src/cli/index.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
-    noExternal: ['@assemblyscript/loader'],
     external: ['mnist'],
   },
 ]);

@@ -1,4 +1,4 @@
-import { formatTable } from '../cli/table.js';
+import { formatTable } from '../text-table.js';
 import { ParamError, show } from '../errors.js';
 import type { ActivationName } from '../nn/activations.js';
 import { forwardByLayer, meanAndVariance } from '../nn/layerwise.js';

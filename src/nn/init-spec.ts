@@ -4,10 +4,10 @@ import type { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 
 /** The name of an `nninit.init` initializer. */
-export type InitName = Exclude<keyof typeof init, 'calculateGain' | 'fans' | 'lsuv' | 'meanField' | 'criticalPoint'>;
+export type InitName = Exclude<keyof typeof init, 'calculateGain' | 'fans' | 'lsuv' | 'meanField' | 'criticalPoint' | 'fixup'>;
 
-// Helpers of the init namespace that draw no tensor from a shape (lsuv needs a model and data; meanField and criticalPoint compute numbers).
-const NOT_INITIALIZERS = new Set(['calculateGain', 'fans', 'lsuv', 'meanField', 'criticalPoint']);
+// Helpers of the init namespace that draw no tensor from a shape (lsuv needs a model and data; meanField and criticalPoint compute numbers; fixup rescales a built Sequential).
+const NOT_INITIALIZERS = new Set(['calculateGain', 'fans', 'lsuv', 'meanField', 'criticalPoint', 'fixup']);
 
 /** An initializer by name, or by name with its options: `'heNormal'`, `{ name: 'normal', std: 1 }`. */
 export type InitSpec = InitName | ({ name: InitName } & Record<string, unknown>);
@@ -15,7 +15,7 @@ export type InitSpec = InitName | ({ name: InitName } & Record<string, unknown>)
 type Initializer = (shape: number[], options?: Record<string, unknown>) => Tensor;
 
 // These take no randomness, so they reject `rng`.
-const DETERMINISTIC = new Set(['zeros', 'ones', 'constant', 'eye', 'dirac', 'fromTensor']);
+const DETERMINISTIC = new Set(['zeros', 'ones', 'constant', 'eye', 'dirac', 'zerO', 'fromTensor']);
 
 function initializer(name: unknown, what: string): Initializer {
   const fn = typeof name === 'string' && !NOT_INITIALIZERS.has(name) ? (init as Record<string, unknown>)[name] : undefined;

@@ -110,11 +110,14 @@ export class SequentialNet {
     ctx.grads = this.grads;
   }
 
-  /** Draws every node's starting parameters into a staging copy, then into wasm memory. */
-  initialize(rng: Rng): void {
-    const staging = new Float32Array(this.params.length);
-    for (const node of walk(this.nodes)) node.initialize(rng, staging);
-    this.params.write(staging);
+  /**
+   * Draws every node's starting parameters into a staging copy, then into wasm memory; without
+   * `draw` only the nodes' random streams are taken (the caller writes every parameter next).
+   */
+  initialize(rng: Rng, draw = true): void {
+    const staging = new Float32Array(draw ? this.params.length : 0);
+    for (const node of walk(this.nodes)) node.initialize(rng, staging, draw);
+    if (draw) this.params.write(staging);
   }
 
   get layerCount(): number {

@@ -124,8 +124,12 @@ export abstract class Node {
     this.outputPtr = this.inPlace ? inputPtr : take(rows * elementsOf(this.output)).ptr;
   }
 
-  /** Writes the starting parameters into `params` (a staging copy of the parameter buffer). */
-  initialize(_rng: Rng, _params: Float32Array): void {}
+  /**
+   * Writes the starting parameters into `params` (a staging copy of the parameter buffer), taking
+   * this node's streams from `rng`; without `draw` (a model about to load its weights) only the
+   * streams are taken, so that dropout masks and later draws are those of a built model.
+   */
+  initialize(_rng: Rng, _params: Float32Array, _draw: boolean): void {}
 
   /** The named tensors of this node's state_dict. */
   stateEntries(): StateEntry[] {

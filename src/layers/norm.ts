@@ -48,7 +48,8 @@ export class BatchNormNode extends Node {
     this.saveInvStd = take(this.channels).ptr;
   }
 
-  override initialize(_rng: Rng, params: Float32Array): void {
+  override initialize(_rng: Rng, params: Float32Array, draw: boolean): void {
+    if (!draw) return;
     const c = this.channels;
     params.fill(1, this.offset, this.offset + c); // weight
     params.fill(0, this.offset + c, this.offset + 3 * c); // bias, running_mean

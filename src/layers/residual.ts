@@ -76,8 +76,8 @@ export class ResidualNode extends Node {
     this.pair = [take(length).ptr, take(length).ptr];
   }
 
-  override initialize(_rng: Rng, params: Float32Array): void {
-    if (this.gated) params[this.offset + this.gateAt] = this.spec.gate!;
+  override initialize(_rng: Rng, params: Float32Array, draw: boolean): void {
+    if (draw && this.gated) params[this.offset + this.gateAt] = this.spec.gate!;
   }
 
   override stateEntries(): StateEntry[] {

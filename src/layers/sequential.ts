@@ -19,9 +19,10 @@ import { Rng, randomSeed } from '../random.js';
 import { heap, kernels, withBuffers } from '../runtime/index.js';
 import type { Tensor } from '../tensor.js';
 import { SequentialNet } from './network.js';
-import { flatShape, imageShape, walk, type Shape } from './node.js';
+import { flatShape, imageShape, walk, type NetContext, type Shape } from './node.js';
 import { checkLayer, type Layer } from './specs.js';
-import { describeLayer, gradientDictOf, integerTensors, layerFromDescription, loadState, stateDictOf, type LoadStateDictOptions, type StateDict } from './state.js';
+import { buildNodes } from './build.js';
+import { checkFileTensors, describeLayer, gradientDictOf, integerTensors, layerFromDescription, loadState, stateDictOf, type LoadStateDictOptions, type StateDict } from './state.js';
 
 export type { StateDict, LoadStateDictOptions } from './state.js';
 
@@ -36,6 +37,8 @@ export interface SequentialOptions {
 }
 
 const SEQUENTIAL_KEYS = ['inputShape', 'output', 'seed'];
+/** Set by `load` around its constructor call: the file's weights replace the starting ones, so none are drawn. */
+let loading = false;
 const MAX_INPUT_ELEMENTS = 2 ** 26;
 
 // Frees a forgotten model's wasm memory when the model is garbage-collected.
@@ -103,7 +106,7 @@ export class Sequential {
         );
       }
       if (output === 'softmax' && net.outputs < 2) throw new ParamError(`Sequential: output 'softmax' needs at least 2 outputs, got ${net.outputs}`);
-      net.initialize(rng);
+      net.initialize(rng, !loading);
     } catch (error) {
       net.free();
       throw error;
@@ -302,12 +305,21 @@ export class Sequential {
     const output = metaChoice(file, 'output', OUTPUTS);
     const seed = metaNumber(file, 'seed');
     const training = metaChoice(file, 'training', ['true', 'false'], 'true') === 'true';
+    try {
+      checkFileTensors(buildNodes(detachedContext(), layers, inputShapeOf(inputShape)), file.tensors);
+    } catch (error) {
+      if (error instanceof ParamError || error instanceof ShapeError) formatFail(error.message);
+      throw error;
+    }
     let model: Sequential;
+    loading = true;
     try {
       model = new Sequential(layers, { inputShape, output, seed });
     } catch (error) {
       if (error instanceof ParamError || error instanceof ShapeError) formatFail(error.message);
       throw error;
+    } finally {
+      loading = false;
     }
     const state = Object.fromEntries(file.tensors);
     try {
@@ -328,6 +340,11 @@ export class Sequential {
     registry.unregister(this);
     this.net.free();
   }
+}
+
+/** A context for nodes built only to read their shapes and state entries. */
+function detachedContext(): NetContext {
+  return { params: null as never, grads: null as never, scratch: 0 };
 }
 
 function imageDims(net: SequentialNet): number[] {

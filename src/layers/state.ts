@@ -39,6 +39,23 @@ function slots(net: SequentialNet): Map<string, Slot> {
   return map;
 }
 
+/**
+ * Checks that a file holds every tensor `nodes` need, with its shape, before anything is allocated
+ * for them (a hostile header cannot make nninit allocate more than the file's own tensors).
+ */
+export function checkFileTensors(nodes: readonly Node[], tensors: ReadonlyMap<string, Tensor>): void {
+  for (const node of walk(nodes)) {
+    for (const entry of node.stateEntries()) {
+      const name = `${node.path}.${entry.name}`;
+      const tensor = tensors.get(name);
+      if (tensor === undefined) formatFail(`tensor ${show(name)} is missing; ${node.label} needs it with shape ${show([...entry.shape])}`);
+      if (show(tensor.shape) !== show([...entry.shape])) {
+        formatFail(`tensor ${show(name)} has shape ${show(tensor.shape)} but ${node.label} in __metadata__.layers needs ${show([...entry.shape])}`);
+      }
+    }
+  }
+}
+
 /** Names of the tensors stored as int64 by PyTorch. */
 export function integerTensors(net: SequentialNet): string[] {
   return [...slots(net)].filter(([, slot]) => slot.offset < 0).map(([name]) => name);
@@ -129,9 +146,13 @@ export function describeLayer(layer: Layer): Record<string, unknown> {
   return { ...rest };
 }
 
+/** Residual blocks a file may nest: deeper is not a network anyone trains, and recursion has limits. */
+const MAX_NESTING = 32;
+
 /** Rebuilds a layer from `describeLayer`'s output through the factories, so a file's layers are checked like a caller's. */
-export function layerFromDescription(value: unknown, where: string): Layer {
+export function layerFromDescription(value: unknown, where: string, depth = 0): Layer {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) formatFail(`${where} must be a layer object, got ${show(value)}`);
+  if (depth > MAX_NESTING) formatFail(`${where} nests residual blocks more than ${MAX_NESTING} deep`);
   const { kind, ...options } = value as Record<string, unknown>;
   try {
     switch (kind) {
@@ -166,7 +187,7 @@ export function layerFromDescription(value: unknown, where: string): Layer {
         const inner = options.layers;
         if (!Array.isArray(inner)) formatFail(`${where}.layers must be an array, got ${show(inner)}`);
         return factories.residual(
-          inner.map((layer, i) => layerFromDescription(layer, `${where}.layers[${i}]`)),
+          inner.map((layer, i) => layerFromDescription(layer, `${where}.layers[${i}]`, depth + 1)),
           options.gate === null ? {} : { gate: options.gate as number },
         );
       }

@@ -28,9 +28,11 @@ function drawWeights(
   rng: Rng,
   params: Float32Array,
   offset: number,
+  draw: boolean,
 ): void {
   const weightRng = rng.fork();
   const biasRng = spec.bias ? rng.fork() : null;
+  if (!draw) return;
   const weight = drawInit(spec.init ?? TORCH_DEFAULT_INIT, shape, weightRng, `${label}: init`);
   params.set(weight.data, offset);
   if (biasRng) {
@@ -76,8 +78,8 @@ export class DenseNode extends Node {
     ];
   }
 
-  override initialize(rng: Rng, params: Float32Array): void {
-    drawWeights(this.label, this.spec, [this.spec.outFeatures, this.spec.inFeatures], this.spec.inFeatures, rng, params, this.offset);
+  override initialize(rng: Rng, params: Float32Array, draw: boolean): void {
+    drawWeights(this.label, this.spec, [this.spec.outFeatures, this.spec.inFeatures], this.spec.inFeatures, rng, params, this.offset, draw);
   }
 
   override stateEntries(): StateEntry[] {
@@ -183,9 +185,9 @@ export class ConvNode extends Node {
     this.colBuffer = this.pointwise ? 0 : take(this.depth * this.columns(rows)).ptr;
   }
 
-  override initialize(rng: Rng, params: Float32Array): void {
+  override initialize(rng: Rng, params: Float32Array, draw: boolean): void {
     const { outChannels, inChannels, kernelSize } = this.spec;
-    drawWeights(this.label, this.spec, [outChannels, inChannels, kernelSize[0], kernelSize[1]], this.depth, rng, params, this.offset);
+    drawWeights(this.label, this.spec, [outChannels, inChannels, kernelSize[0], kernelSize[1]], this.depth, rng, params, this.offset, draw);
   }
 
   override stateEntries(): StateEntry[] {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ParamError, ShapeError } from '../src/errors.js';
-import * as init from '../src/init/index.js';
+import * as init from '../src/init-namespace.js';
 import { Sequential } from '../src/layers/sequential.js';
 import { conv2d, dense, flatten, relu, residual, scalarBias, tanh } from '../src/layers/specs.js';
 import { ready } from '../src/runtime/index.js';

@@ -78,8 +78,9 @@ export function fixup(model: Sequential): FixupReport {
     scaled.push({ path: branch.path, layers: m, scale });
   }
   const kinds = model.layers.map((layer) => layer.kind);
-  const head = kinds.findLastIndex((kind) => weightedKinds.has(kind));
-  if (head > kinds.lastIndexOf('residual')) zero(String(head));
+  let head = kinds.length - 1;
+  while (head >= 0 && !weightedKinds.has(kinds[head])) head--;
+  if (head >= 0 && head > kinds.lastIndexOf('residual')) zero(String(head));
   model.loadStateDict(state);
   return { branches: L, scaled, zeroed };
 }

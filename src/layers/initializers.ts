@@ -91,8 +91,8 @@ function hadamard(i: number, j: number): number {
  * first `out` inputs pass through); and when out > in, c·H[:out, :in] with H the 2^m × 2^m
  * Hadamard matrix, m = ⌈log₂ out⌉ and c = 2^(−(m−1)/2), so that the extra outputs are not copies
  * of the inputs or dead. A convolution kernel [out, in, ...kernel] gets that matrix at its centre,
- * zeros elsewhere. In a residual network ZerO also starts the last layer of every branch at zero
- * (`init: 'zeros'` there).
+ * zeros elsewhere. ZerO's residual networks start every block as the identity: give each
+ * branch's last layer `init: 'zeros'` and its other layers `'zerO'`.
  *
  * @throws ShapeError (`E_SHAPE`) for a rank other than 2–5.
  */

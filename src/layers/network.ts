@@ -26,7 +26,7 @@ interface Workspace {
   /** Staging for a gathered batch: inputs [rows, inputs] and targets [rows, outputs]. */
   input: F32Buffer;
   targets: F32Buffer;
-  /** One entry per top-level layer; the last is the buffer holding the logits. */
+  /** One entry per top-level layer, its output's pointer (only `ptr` is set); the last holds the logits. */
   outputs: F32Buffer[];
   /** The top-level sequence's delta buffers. */
   deltas: [F32Buffer, F32Buffer];

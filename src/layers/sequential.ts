@@ -174,12 +174,13 @@ export class Sequential {
     const net = this.alive();
     if (this.fitting) throw new ParamError('fit() is already running on this model; await it first');
     const flat = this.flatInputs(x, 'x');
-    const o = { ...(options as FitOptions) };
-    if (o.validation !== undefined && typeof o.validation === 'object' && o.validation !== null) {
+    // Not an object: left for fitNet's option check to refuse.
+    const o = typeof options === 'object' && options !== null ? { ...options } : options;
+    if (typeof o?.validation === 'object' && o.validation !== null) {
       o.validation = { ...o.validation, x: this.flatInputs(o.validation.x, 'validation.x') };
     }
-    this.checkFreeze(o.freeze);
-    this.checkBatchNormRows(flat, o);
+    this.checkFreeze(o?.freeze);
+    if (o) this.checkBatchNormRows(flat, o);
     this.fitting = true;
     try {
       return await fitNet(net.asFitTarget(), this.shuffleRng, flat, y, o);

@@ -26,8 +26,6 @@ export default defineConfig([
     clean: true,
     target: 'es2022',
     platform: 'neutral',
-    // The loader is 10 kB of glue: bundle it so the SDK has no runtime dependencies.
-    noExternal: ['@assemblyscript/loader'],
     // The digits (28 MB) stay out of the bundle: `nninit.data.mnist()` imports them on demand.
     external: ['mnist'],
   },
@@ -56,7 +54,6 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
-    noExternal: ['@assemblyscript/loader'],
     external: ['mnist'],
   },
 ]);

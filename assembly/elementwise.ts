@@ -159,7 +159,7 @@ const enum Binary {
 // --- bias, activations and their derivatives ------------------------------------------------------------
 
 /** out[r, c] = x[r, c] + bias[c]. */
-export function biasAdd(x: usize, bias: usize, out: usize, rows: i32, cols: i32): void {
+export function elementwiseBiasAdd(x: usize, bias: usize, out: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const offset = <usize>r * rowBytes;
@@ -168,47 +168,47 @@ export function biasAdd(x: usize, bias: usize, out: usize, rows: i32, cols: i32)
 }
 
 /** out = σ(x) = 1 / (1 + e^−x). */
-export function sigmoid(x: usize, out: usize, n: i32): void {
+export function elementwiseSigmoid(x: usize, out: usize, n: i32): void {
   mapUnary(Unary.Sigmoid, x, out, n, f32x4.splat(0));
 }
 
 /** dx = dy · y · (1 − y), from the sigmoid's output y. */
-export function sigmoidBackward(y: usize, dy: usize, dx: usize, n: i32): void {
+export function elementwiseSigmoidBackward(y: usize, dy: usize, dx: usize, n: i32): void {
   mapBinary(Binary.SigmoidGrad, y, dy, dx, n, f32x4.splat(0));
 }
 
 /** out = tanh(x). */
-export function tanh(x: usize, out: usize, n: i32): void {
+export function elementwiseTanh(x: usize, out: usize, n: i32): void {
   mapUnary(Unary.Tanh, x, out, n, f32x4.splat(0));
 }
 
 /** dx = dy · (1 − y²), from tanh's output y. */
-export function tanhBackward(y: usize, dy: usize, dx: usize, n: i32): void {
+export function elementwiseTanhBackward(y: usize, dy: usize, dx: usize, n: i32): void {
   mapBinary(Binary.TanhGrad, y, dy, dx, n, f32x4.splat(0));
 }
 
 /** out = max(x, 0); NaN stays NaN (like PyTorch). */
-export function relu(x: usize, out: usize, n: i32): void {
+export function elementwiseRelu(x: usize, out: usize, n: i32): void {
   mapUnary(Unary.Relu, x, out, n, f32x4.splat(0));
 }
 
 /** dx = x > 0 ? dy : 0; x may be the pre-activation or relu's output (same sign test). */
-export function reluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
+export function elementwiseReluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
   mapBinary(Binary.ReluGrad, x, dy, dx, n, f32x4.splat(0));
 }
 
 /** out = x > 0 ? x : slope · x. */
-export function leakyRelu(x: usize, out: usize, n: i32, slope: f32): void {
+export function elementwiseLeakyRelu(x: usize, out: usize, n: i32, slope: f32): void {
   mapUnary(Unary.LeakyRelu, x, out, n, f32x4.splat(slope));
 }
 
 /** dx = x > 0 ? dy : slope · dy; x is the pre-activation (or the output, when slope > 0). */
-export function leakyReluBackward(x: usize, dy: usize, dx: usize, n: i32, slope: f32): void {
+export function elementwiseLeakyReluBackward(x: usize, dy: usize, dx: usize, n: i32, slope: f32): void {
   mapBinary(Binary.LeakyReluGrad, x, dy, dx, n, f32x4.splat(slope));
 }
 
 /** out = softplus(x) = log(1 + e^x), as max(x, 0) + log1p(e^−|x|). */
-export function softplus(x: usize, out: usize, n: i32): void {
+export function elementwiseSoftplus(x: usize, out: usize, n: i32): void {
   mapUnary(Unary.Softplus, x, out, n, f32x4.splat(0));
 }
 
@@ -284,7 +284,7 @@ export function softplus(x: usize, out: usize, n: i32): void {
 }
 
 /** out[r, :] = softmax(x[r, :]) = e^(x − max) / Σ e^(x − max). */
-export function softmax(x: usize, out: usize, rows: i32, cols: i32): void {
+export function elementwiseSoftmax(x: usize, out: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const offset = <usize>r * rowBytes;
@@ -296,7 +296,7 @@ export function softmax(x: usize, out: usize, rows: i32, cols: i32): void {
 }
 
 /** out[r, :] = log-softmax(x[r, :]) = (x − max) − log Σ e^(x − max). */
-export function logSoftmax(x: usize, out: usize, rows: i32, cols: i32): void {
+export function elementwiseLogSoftmax(x: usize, out: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const offset = <usize>r * rowBytes;
@@ -333,7 +333,7 @@ export function logSoftmax(x: usize, out: usize, rows: i32, cols: i32): void {
 }
 
 /** dx = y · (dy − Σ_row dy·y), from the softmax's output y. */
-export function softmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+export function elementwiseSoftmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const offset = <usize>r * rowBytes;
@@ -343,7 +343,7 @@ export function softmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, cols:
 }
 
 /** dx = dy − e^y · Σ_row dy, from the log-softmax's output y. */
-export function logSoftmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+export function elementwiseLogSoftmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const offset = <usize>r * rowBytes;
@@ -405,7 +405,7 @@ function sampleLastBatch(prob: usize, sample: usize, count: i32, k0: u32, k1: u3
  * blockLo on `substream`: the draw consumes ⌈rows·cols / 4⌉ blocks exactly like fillBernoulli.
  * bias = 0 means no bias. prob may be x; sample may be x but not prob or bias.
  */
-export function sigmoidBernoulli(
+export function elementwiseSigmoidBernoulli(
   x: usize,
   bias: usize,
   prob: usize,

@@ -8,7 +8,7 @@
  * Q (m×n, column by column, at `q`) of the QR decomposition of `a` (m×n, column by column, m ≥ n,
  * destroyed). `tau` and `signs` are scratch of n f64 each. A zero column gets H = I and sign +1.
  */
-export function orthonormalColumns(a: usize, m: i32, n: i32, q: usize, tau: usize, signs: usize): void {
+export function linalgOrthonormalColumns(a: usize, m: i32, n: i32, q: usize, tau: usize, signs: usize): void {
   const columnBytes = <usize>m << 3;
   for (let k = 0; k < n; k++) {
     const column = a + <usize>k * columnBytes;

@@ -35,7 +35,7 @@ import {
 }
 
 /** n values uniform in [low, low + range): f32(f32(range · uniform01(w)) + low). */
-export function fillUniform(ptr: usize, n: i32, k0: u32, k1: u32, blockLo: u32, blockHi: u32, low: f32, range: f32): void {
+export function randomFillUniform(ptr: usize, n: i32, k0: u32, k1: u32, blockLo: u32, blockHi: u32, low: f32, range: f32): void {
   const lowLanes = f32x4.splat(low);
   const rangeLanes = f32x4.splat(range);
   let block = startBlock(blockLo, blockHi);
@@ -72,7 +72,7 @@ export function fillUniform(ptr: usize, n: i32, k0: u32, k1: u32, blockLo: u32, 
 }
 
 /** n values from N(mean, std²) on `substream`: f32(f32(std · z) + mean), z by Box–Muller. */
-export function fillNormal(
+export function randomFillNormal(
   ptr: usize,
   n: i32,
   k0: u32,
@@ -110,7 +110,7 @@ export function fillNormal(
 }
 
 /** n values 1 with probability p, else 0: uniform01(w) < p. */
-export function fillBernoulli(ptr: usize, n: i32, k0: u32, k1: u32, blockLo: u32, blockHi: u32, p: f32): void {
+export function randomFillBernoulli(ptr: usize, n: i32, k0: u32, k1: u32, blockLo: u32, blockHi: u32, p: f32): void {
   const threshold = f32x4.splat(p);
   let block = startBlock(blockLo, blockHi);
   let i = 0;
@@ -182,7 +182,7 @@ function redoTruncated(
  * n values from N(mean, std²) restricted to [low, high], by rejection: value i is value i of a
  * normal fill on substream 1 if inside, else the first inside from substreams 2, 3, …, maxAttempts.
  */
-export function fillTruncatedNormal(
+export function randomFillTruncatedNormal(
   ptr: usize,
   n: i32,
   k0: u32,
@@ -195,7 +195,7 @@ export function fillTruncatedNormal(
   high: f64,
   maxAttempts: u32,
 ): void {
-  fillNormal(ptr, n, k0, k1, blockLo, blockHi, 1, mean, std);
+  randomFillNormal(ptr, n, k0, k1, blockLo, blockHi, 1, mean, std);
   const start = startBlock(blockLo, blockHi);
   const lowLanes = f64x2.splat(low);
   const highLanes = f64x2.splat(high);

@@ -77,12 +77,12 @@ function inputs(): { x: Float32Array; bias: Float32Array } {
 }
 
 async function nninitRunners(): Promise<Record<string, Runner>> {
-  const { allocF32, ready } = await import('../src/runtime/index.js');
-  const { elementwiseKernels, sigmoidBernoulli } = await import('../src/ops/elementwise.js');
+  const { allocF32, kernels, ready } = await import('../src/runtime/index.js');
+  const { sigmoidBernoulli } = await import('../src/ops/elementwise.js');
   const nninit = await import('../src/index.js');
   const { Rng } = await import('../src/random.js');
   await ready();
-  const k = elementwiseKernels();
+  const k = kernels();
   const { x, bias } = inputs();
   const xBuf = allocF32(N);
   const biasBuf = allocF32(COLS);
@@ -93,10 +93,10 @@ async function nninitRunners(): Promise<Record<string, Runner>> {
   const rng = new Rng(1);
   const t = nninit.tensor(x, [ROWS, COLS]);
   return {
-    sigmoid: () => k.sigmoid(xBuf.ptr, out.ptr, N),
-    tanh: () => k.tanh(xBuf.ptr, out.ptr, N),
-    relu: () => k.relu(xBuf.ptr, out.ptr, N),
-    softmax: () => k.softmax(xBuf.ptr, out.ptr, ROWS, COLS),
+    sigmoid: () => k.elementwiseSigmoid(xBuf.ptr, out.ptr, N),
+    tanh: () => k.elementwiseTanh(xBuf.ptr, out.ptr, N),
+    relu: () => k.elementwiseRelu(xBuf.ptr, out.ptr, N),
+    softmax: () => k.elementwiseSoftmax(xBuf.ptr, out.ptr, ROWS, COLS),
     'sigmoid+sample': () => sigmoidBernoulli(xBuf.ptr, biasBuf.ptr, out.ptr, sample.ptr, ROWS, COLS, rng),
     // The public Tensor API: copies in and out of wasm memory around the same kernels.
     'sigmoid|ops': () => nninit.ops.sigmoid(t),

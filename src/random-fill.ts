@@ -8,6 +8,7 @@ import {
   referenceFillTruncatedNormal,
   referenceFillUniform,
   Rng,
+  splitBlockIndex,
   TRUNCATED_MAX_ATTEMPTS,
 } from './random.js';
 
@@ -20,36 +21,6 @@ import {
  * skipped `ready()` gets correct (only slower) results. The pointer variants (`…At`) write wasm
  * memory and so need the runtime.
  */
-
-/** The kernels of assembly/random.ts. A block index crosses as (low, high) 32-bit words. */
-interface RandomKernels {
-  fillUniform(ptr: number, n: number, k0: number, k1: number, blockLo: number, blockHi: number, low: number, range: number): void;
-  fillNormal(
-    ptr: number,
-    n: number,
-    k0: number,
-    k1: number,
-    blockLo: number,
-    blockHi: number,
-    substream: number,
-    mean: number,
-    std: number,
-  ): void;
-  fillBernoulli(ptr: number, n: number, k0: number, k1: number, blockLo: number, blockHi: number, p: number): void;
-  fillTruncatedNormal(
-    ptr: number,
-    n: number,
-    k0: number,
-    k1: number,
-    blockLo: number,
-    blockHi: number,
-    mean: number,
-    std: number,
-    low: number,
-    high: number,
-    maxAttempts: number,
-  ): void;
-}
 
 /** Options every random initializer and model takes. */
 export interface RandomOptions {
@@ -98,7 +69,6 @@ function checkRange(ptr: number, n: number): void {
   }
 }
 
-const TWO_POW_32 = 2 ** 32;
 const fround = Math.fround;
 
 /** Values per scratch chunk: bounds the wasm memory a fill of any size borrows (256 KiB). */
@@ -119,39 +89,37 @@ function fillThroughScratch(out: Float32Array, start: number, fill: KernelFill):
 }
 
 function uniformKernel(rng: Rng, low: number, high: number): KernelFill {
-  const { fillUniform } = kernels<RandomKernels>();
+  const k = kernels();
   const l = fround(low);
   const range = fround(fround(high) - l);
-  return (ptr, n, block) => fillUniform(ptr, n, rng.key0, rng.key1, block % TWO_POW_32, Math.floor(block / TWO_POW_32), l, range);
+  return (ptr, n, block) => k.randomFillUniform({ ptr, n, k0: rng.key0, k1: rng.key1, ...splitBlockIndex(block), low: l, range });
 }
 
 function normalKernel(rng: Rng, mean: number, std: number): KernelFill {
-  const { fillNormal } = kernels<RandomKernels>();
-  return (ptr, n, block) =>
-    fillNormal(ptr, n, rng.key0, rng.key1, block % TWO_POW_32, Math.floor(block / TWO_POW_32), 0, mean, std);
+  const k = kernels();
+  return (ptr, n, block) => k.randomFillNormal({ ptr, n, k0: rng.key0, k1: rng.key1, ...splitBlockIndex(block), substream: 0, mean, std });
 }
 
 function bernoulliKernel(rng: Rng, p: number): KernelFill {
-  const { fillBernoulli } = kernels<RandomKernels>();
-  return (ptr, n, block) => fillBernoulli(ptr, n, rng.key0, rng.key1, block % TWO_POW_32, Math.floor(block / TWO_POW_32), p);
+  const k = kernels();
+  return (ptr, n, block) => k.randomFillBernoulli({ ptr, n, k0: rng.key0, k1: rng.key1, ...splitBlockIndex(block), p });
 }
 
 function truncatedNormalKernel(rng: Rng, mean: number, std: number, low: number, high: number): KernelFill {
-  const { fillTruncatedNormal } = kernels<RandomKernels>();
+  const k = kernels();
   return (ptr, n, block) =>
-    fillTruncatedNormal(
+    k.randomFillTruncatedNormal({
       ptr,
       n,
-      rng.key0,
-      rng.key1,
-      block % TWO_POW_32,
-      Math.floor(block / TWO_POW_32),
+      k0: rng.key0,
+      k1: rng.key1,
+      ...splitBlockIndex(block),
       mean,
       std,
       low,
       high,
-      TRUNCATED_MAX_ATTEMPTS,
-    );
+      maxAttempts: TRUNCATED_MAX_ATTEMPTS,
+    });
 }
 
 /** f32 values uniform in [low, high) into `out`. */

@@ -275,6 +275,11 @@ export function blocksFor(words: number): number {
   return Math.ceil(words / 4);
 }
 
+/** A block index (< 2^53) as the kernels' pair of u32 arguments `blockLo`, `blockHi`. */
+export function splitBlockIndex(block: number): { blockLo: number; blockHi: number } {
+  return { blockLo: block % 2 ** 32, blockHi: Math.floor(block / 2 ** 32) };
+}
+
 // --- bulk draws: the reference. The public fill functions dispatch to wasm (see random-fill.ts) ---
 
 /** Uniform [low, high) into out, from block `start` of (key0, key1). */

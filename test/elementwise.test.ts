@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nninit from '../src/index.js';
-import { elementwiseKernels, sigmoidBernoulli, type ElementwiseKernels } from '../src/ops/elementwise.js';
+import { sigmoidBernoulli } from '../src/ops/elementwise.js';
 import * as ref from '../src/ops/elementwise-reference.js';
 import { blocksFor, Rng } from '../src/random.js';
-import { heap, ready, withBuffers } from '../src/runtime/index.js';
+import { heap, kernels, ready, withBuffers, type Kernels } from '../src/runtime/index.js';
 
 /*
  * Every kernel of assembly/elementwise.ts against the f64 reference in src/ops/elementwise-reference.ts.
@@ -24,10 +24,10 @@ const GUARD = 5;
 const SENTINEL = Math.fround(12345.678);
 const LENGTHS = [...Array.from({ length: 71 }, (_, i) => i), 1000, 4099, 100_003];
 
-let k: ElementwiseKernels;
+let k: Kernels;
 beforeAll(async () => {
   await ready();
-  k = elementwiseKernels();
+  k = kernels();
 });
 
 /** Deterministic f32 values uniform in [low, high) (mulberry32). */
@@ -117,31 +117,31 @@ const SLOPE = 0.2;
 const unaries: Unary[] = [
   {
     name: 'sigmoid',
-    run: (x, out, n) => k.sigmoid(x, out, n),
+    run: (x, out, n) => k.elementwiseSigmoid(x, out, n),
     reference: ref.referenceSigmoid,
     check: (got, want, label) => expectWithin(got, want, 1e-6, 5e-7, label),
   },
   {
     name: 'tanh',
-    run: (x, out, n) => k.tanh(x, out, n),
+    run: (x, out, n) => k.elementwiseTanh(x, out, n),
     reference: ref.referenceTanh,
     check: (got, want, label) => expectWithin(got, want, 2e-6, 5e-7, label),
   },
   {
     name: 'relu',
-    run: (x, out, n) => k.relu(x, out, n),
+    run: (x, out, n) => k.elementwiseRelu(x, out, n),
     reference: ref.referenceRelu,
     check: (got, want, label) => expectClose(got, want, {}, label),
   },
   {
     name: 'leakyRelu',
-    run: (x, out, n) => k.leakyRelu(x, out, n, SLOPE),
+    run: (x, out, n) => k.elementwiseLeakyRelu(x, out, n, SLOPE),
     reference: (x) => ref.referenceLeakyRelu(x, Math.fround(SLOPE)),
     check: (got, want, label) => expectClose(got, want, { rel: 2 ** -24 }, label),
   },
   {
     name: 'softplus',
-    run: (x, out, n) => k.softplus(x, out, n),
+    run: (x, out, n) => k.elementwiseSoftplus(x, out, n),
     reference: ref.referenceSoftplus,
     check: (got, want, label) => expectClose(got, want, { rel: 5e-7, abs: 1e-37 }, label),
   },
@@ -173,13 +173,13 @@ describe('elementwise activations match the f64 reference', () => {
 
   it('tanh keeps relative accuracy near 0', () => {
     const x = new Float32Array(4000).map((_, i) => (i % 2 ? -1 : 1) * Math.fround(1e-30 * 10 ** (i / 137)));
-    const [got] = guarded([x], (px) => k.tanh(px, px, x.length));
+    const [got] = guarded([x], (px) => k.elementwiseTanh(px, px, x.length));
     expectClose(got, ref.referenceTanh(x), { rel: 5e-7 }, 'tanh near 0');
   });
 
   it('sigmoid keeps relative accuracy in its lower tail', () => {
     const x = new Float32Array(4000).map((_, i) => -87 * (i / 4000));
-    const [got] = guarded([x], (px) => k.sigmoid(px, px, x.length));
+    const [got] = guarded([x], (px) => k.elementwiseSigmoid(px, px, x.length));
     expectClose(got, ref.referenceSigmoid(x), { rel: 5e-7 }, 'sigmoid tail');
   });
 });
@@ -191,7 +191,7 @@ describe('special values: NaN propagates, ±∞ and huge inputs behave', () => {
   };
 
   it('sigmoid', () => {
-    const got = run((x, o, n) => k.sigmoid(x, o, n), [NaN, Infinity, -Infinity, 100, -100, 0, -0, 1e30, -1e30]);
+    const got = run((x, o, n) => k.elementwiseSigmoid(x, o, n), [NaN, Infinity, -Infinity, 100, -100, 0, -0, 1e30, -1e30]);
     expect(got[0]).toBeNaN();
     expect(got.slice(1, 3)).toEqual([1, 0]);
     expect(got[3]).toBe(1);
@@ -202,7 +202,7 @@ describe('special values: NaN propagates, ±∞ and huge inputs behave', () => {
   });
 
   it('tanh', () => {
-    const got = run((x, o, n) => k.tanh(x, o, n), [NaN, Infinity, -Infinity, 0, -0, 20, -20, 1e-40]);
+    const got = run((x, o, n) => k.elementwiseTanh(x, o, n), [NaN, Infinity, -Infinity, 0, -0, 20, -20, 1e-40]);
     expect(got[0]).toBeNaN();
     expect(got.slice(1, 3)).toEqual([1, -1]);
     expect(Object.is(got[3], 0)).toBe(true);
@@ -213,17 +213,17 @@ describe('special values: NaN propagates, ±∞ and huge inputs behave', () => {
 
   it('relu and leaky relu', () => {
     const input = [NaN, Infinity, -Infinity, -0, 3, -3];
-    const relu = run((x, o, n) => k.relu(x, o, n), input);
+    const relu = run((x, o, n) => k.elementwiseRelu(x, o, n), input);
     expect(relu[0]).toBeNaN();
     expect(relu.slice(1)).toEqual([Infinity, 0, 0, 3, 0]);
     expect(Object.is(relu[3], 0)).toBe(true);
-    const leaky = run((x, o, n) => k.leakyRelu(x, o, n, 0.5), input);
+    const leaky = run((x, o, n) => k.elementwiseLeakyRelu(x, o, n, 0.5), input);
     expect(leaky[0]).toBeNaN();
     expect(leaky.slice(1)).toEqual([Infinity, -Infinity, -0, 3, -1.5]);
   });
 
   it('softplus', () => {
-    const got = run((x, o, n) => k.softplus(x, o, n), [NaN, Infinity, -Infinity, 100, -100, 0, 20, -20]);
+    const got = run((x, o, n) => k.elementwiseSoftplus(x, o, n), [NaN, Infinity, -Infinity, 100, -100, 0, 20, -20]);
     expect(got[0]).toBeNaN();
     expect(got.slice(1, 3)).toEqual([Infinity, 0]);
     expect(got[3]).toBe(100);
@@ -237,14 +237,14 @@ describe('special values: NaN propagates, ±∞ and huge inputs behave', () => {
   it('backward kernels propagate NaN through dy and y; relu′ of NaN input is 0 (like PyTorch)', () => {
     const y = [NaN, 0.5, 0.5];
     const dy = [1, NaN, 2];
-    for (const name of ['sigmoidBackward', 'tanhBackward'] as const) {
+    for (const name of ['elementwiseSigmoidBackward', 'elementwiseTanhBackward'] as const) {
       const [, , dx] = guarded([y, dy, [0, 0, 0]], (py, pdy, pdx) => k[name](py, pdy, pdx, 3));
       expect(dx[0], name).toBeNaN();
       expect(dx[1], name).toBeNaN();
       expect(Number.isFinite(dx[2]), name).toBe(true);
     }
     const [, , relu] = guarded([[NaN, 1, -Infinity, Infinity], [5, NaN, 7, 8], [0, 0, 0, 0]], (px, pdy, pdx) =>
-      k.reluBackward(px, pdy, pdx, 4),
+      k.elementwiseReluBackward(px, pdy, pdx, 4),
     );
     expect(relu[0]).toBe(0);
     expect(relu[1]).toBeNaN();
@@ -261,13 +261,13 @@ describe('derivatives', () => {
       const dy = values(n, -2, 2, 11 * n + 3);
       const zeros = new Float32Array(n);
       const cases: Array<[string, Float32Array, (a: number, b: number, c: number) => void, Float64Array, Bound]> = [
-        ['sigmoidBackward', y01, (a, b, c) => k.sigmoidBackward(a, b, c, n), ref.referenceSigmoidBackward(y01, dy), { rel: 3e-7, abs: 1e-37 }],
-        ['tanhBackward', y11, (a, b, c) => k.tanhBackward(a, b, c, n), ref.referenceTanhBackward(y11, dy), { rel: 3e-7, abs: 1e-37 }],
-        ['reluBackward', x, (a, b, c) => k.reluBackward(a, b, c, n), ref.referenceReluBackward(x, dy), {}],
+        ['sigmoidBackward', y01, (a, b, c) => k.elementwiseSigmoidBackward(a, b, c, n), ref.referenceSigmoidBackward(y01, dy), { rel: 3e-7, abs: 1e-37 }],
+        ['tanhBackward', y11, (a, b, c) => k.elementwiseTanhBackward(a, b, c, n), ref.referenceTanhBackward(y11, dy), { rel: 3e-7, abs: 1e-37 }],
+        ['reluBackward', x, (a, b, c) => k.elementwiseReluBackward(a, b, c, n), ref.referenceReluBackward(x, dy), {}],
         [
           'leakyReluBackward',
           x,
-          (a, b, c) => k.leakyReluBackward(a, b, c, n, SLOPE),
+          (a, b, c) => k.elementwiseLeakyReluBackward(a, b, c, n, SLOPE),
           ref.referenceLeakyReluBackward(x, dy, Math.fround(SLOPE)),
           { rel: 2 ** -24 },
         ],
@@ -298,9 +298,9 @@ describe('bias add', () => {
       const x = values(rows * cols, -5, 5, rows * 31 + cols);
       const bias = values(cols, -5, 5, cols + 99);
       const want = Float32Array.from(ref.referenceBiasAdd(x, bias, cols));
-      const [, , out] = guarded([x, bias, new Float32Array(rows * cols)], (px, pb, po) => k.biasAdd(px, pb, po, rows, cols));
+      const [, , out] = guarded([x, bias, new Float32Array(rows * cols)], (px, pb, po) => k.elementwiseBiasAdd(px, pb, po, rows, cols));
       expectIdentical(out, want, `${rows}×${cols}`);
-      const [inPlace] = guarded([x, bias], (px, pb) => k.biasAdd(px, pb, px, rows, cols));
+      const [inPlace] = guarded([x, bias], (px, pb) => k.elementwiseBiasAdd(px, pb, px, rows, cols));
       expectIdentical(inPlace, want, `${rows}×${cols} in place`);
     }
   });
@@ -311,7 +311,7 @@ describe('softmax and log-softmax, row-wise and stable', () => {
     for (const [rows, cols] of SHAPES) {
       const x = values(rows * cols, -40, 40, rows * 17 + cols);
       const n = rows * cols;
-      const [, soft] = guarded([x, new Float32Array(n)], (px, po) => k.softmax(px, po, rows, cols));
+      const [, soft] = guarded([x, new Float32Array(n)], (px, po) => k.elementwiseSoftmax(px, po, rows, cols));
       const want = ref.referenceSoftmax(x, rows, cols);
       const shiftRounding = (i: number) => 2 ** -24 * Math.abs(Math.log(want[i])) * want[i];
       expectClose(soft, want, { rel: 5e-7, abs: 1e-37, extra: shiftRounding }, `softmax ${rows}×${cols}`);
@@ -320,25 +320,25 @@ describe('softmax and log-softmax, row-wise and stable', () => {
         for (let c = 0; c < cols; c++) sum += soft[r * cols + c];
         expect(Math.abs(sum - 1), `softmax ${rows}×${cols} row ${r} sum`).toBeLessThanOrEqual(1e-6);
       }
-      const [, logSoft] = guarded([x, new Float32Array(n)], (px, po) => k.logSoftmax(px, po, rows, cols));
+      const [, logSoft] = guarded([x, new Float32Array(n)], (px, po) => k.elementwiseLogSoftmax(px, po, rows, cols));
       expectClose(logSoft, ref.referenceLogSoftmax(x, rows, cols), { rel: 3e-7, abs: 1e-7 }, `logSoftmax ${rows}×${cols}`);
       expectClose(soft, Float64Array.from(logSoft, Math.exp), { abs: 1e-6 }, `exp(logSoftmax) ${rows}×${cols}`);
 
-      const [softInPlace] = guarded([x], (px) => k.softmax(px, px, rows, cols));
+      const [softInPlace] = guarded([x], (px) => k.elementwiseSoftmax(px, px, rows, cols));
       expectIdentical(softInPlace, soft, 'softInPlace');
-      const [logInPlace] = guarded([x], (px) => k.logSoftmax(px, px, rows, cols));
+      const [logInPlace] = guarded([x], (px) => k.elementwiseLogSoftmax(px, px, rows, cols));
       expectIdentical(logInPlace, logSoft, 'logInPlace');
     }
   });
 
-  const rowsOf = (fn: 'softmax' | 'logSoftmax', data: number[][]) => {
+  const rowsOf = (fn: 'elementwiseSoftmax' | 'elementwiseLogSoftmax', data: number[][]) => {
     const cols = data[0].length;
     const [out] = guarded([data.flat()], (px) => k[fn](px, px, data.length, cols));
     return data.map((_, r) => Array.from(out.slice(r * cols, (r + 1) * cols)));
   };
 
   it('does not overflow or underflow on large inputs', () => {
-    const [a, b, c] = rowsOf('softmax', [
+    const [a, b, c] = rowsOf('elementwiseSoftmax', [
       [1000, 1001],
       [-1000, -1001],
       [-1000, 1000],
@@ -349,7 +349,7 @@ describe('softmax and log-softmax, row-wise and stable', () => {
     expect(Math.abs(b[0] - (1 - e))).toBeLessThan(1e-7);
     expect(Math.abs(b[1] - e)).toBeLessThan(1e-7);
     expect(c).toEqual([0, 1]);
-    const [l] = rowsOf('logSoftmax', [[1000, 1001]]);
+    const [l] = rowsOf('elementwiseLogSoftmax', [[1000, 1001]]);
     expect(Math.abs(l[0] - (-1 - Math.log1p(Math.exp(-1))))).toBeLessThan(2e-7);
     expect(Math.abs(l[1] - -Math.log1p(Math.exp(-1)))).toBeLessThan(2e-7);
   });
@@ -362,11 +362,11 @@ describe('softmax and log-softmax, row-wise and stable', () => {
       [-Infinity, 0, 0],
       [1, 2, 3],
     ];
-    const soft = rowsOf('softmax', input);
+    const soft = rowsOf('elementwiseSoftmax', input);
     for (const r of [0, 1, 2]) for (const v of soft[r]) expect(v, `row ${r}`).toBeNaN();
     expect(soft[3]).toEqual([0, 0.5, 0.5]);
     expectClose(Float32Array.from(soft[4]), ref.referenceSoftmax(input[4], 1, 3), { rel: 5e-7 }, 'finite row');
-    const log = rowsOf('logSoftmax', input);
+    const log = rowsOf('elementwiseLogSoftmax', input);
     for (const r of [0, 1, 2]) for (const v of log[r]) expect(v, `log row ${r}`).toBeNaN();
     expect(log[3][0]).toBe(-Infinity);
     expect(Math.abs(log[3][1] + Math.LN2)).toBeLessThan(1e-7);
@@ -378,17 +378,17 @@ describe('softmax and log-softmax, row-wise and stable', () => {
       const y = Float32Array.from(ref.referenceSoftmax(values(n, -3, 3, n + 1), rows, cols));
       const logY = Float32Array.from(ref.referenceLogSoftmax(values(n, -3, 3, n + 1), rows, cols));
       const dy = values(n, -1, 1, n + 2);
-      const [, , dx] = guarded([y, dy, new Float32Array(n)], (py, pdy, pdx) => k.softmaxBackward(py, pdy, pdx, rows, cols));
+      const [, , dx] = guarded([y, dy, new Float32Array(n)], (py, pdy, pdx) => k.elementwiseSoftmaxBackward(py, pdy, pdx, rows, cols));
       expectClose(dx, ref.referenceSoftmaxBackward(y, dy, rows, cols), { abs: 1e-6 }, `softmaxBackward ${rows}×${cols}`);
-      const [, dxInPlace] = guarded([y, dy], (py, pdy) => k.softmaxBackward(py, pdy, pdy, rows, cols));
+      const [, dxInPlace] = guarded([y, dy], (py, pdy) => k.elementwiseSoftmaxBackward(py, pdy, pdy, rows, cols));
       expectIdentical(dxInPlace, dx, 'dxInPlace');
       const [, , dxLog] = guarded([logY, dy, new Float32Array(n)], (py, pdy, pdx) =>
-        k.logSoftmaxBackward(py, pdy, pdx, rows, cols),
+        k.elementwiseLogSoftmaxBackward(py, pdy, pdx, rows, cols),
       );
       // Σ dy grows with cols; the error scales with it.
       const scale = Math.max(1, Math.sqrt(cols));
       expectClose(dxLog, ref.referenceLogSoftmaxBackward(logY, dy, rows, cols), { abs: 1e-6 * scale }, `logSoftmaxBackward ${rows}×${cols}`);
-      const [, dxLogInPlace] = guarded([logY, dy], (py, pdy) => k.logSoftmaxBackward(py, pdy, pdy, rows, cols));
+      const [, dxLogInPlace] = guarded([logY, dy], (py, pdy) => k.elementwiseLogSoftmaxBackward(py, pdy, pdy, rows, cols));
       expectIdentical(dxLogInPlace, dxLog, 'dxLogInPlace');
     }
   });
@@ -414,7 +414,7 @@ describe('fused sigmoid + Bernoulli sample', () => {
       const { prob, sample, start } = fused(x, bias, rows, cols, rng);
       expect(rng.block - start, `blocks drawn for ${rows}×${cols}`).toBe(blocksFor(n));
       const biased = Float32Array.from(ref.referenceBiasAdd(x, bias, cols));
-      const [expectedProb] = guarded([biased], (p) => k.sigmoid(p, p, n));
+      const [expectedProb] = guarded([biased], (p) => k.elementwiseSigmoid(p, p, n));
       expectIdentical(prob, expectedProb, `prob ${rows}×${cols}`);
       expectIdentical(sample, ref.referenceBernoulliSample(prob, rng, start), `sample ${rows}×${cols}`);
     }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nninit from '../src/index.js';
 import { ParamError, ShapeError } from '../src/errors.js';
-import { gemmInto, releaseGemmWorkspace, type GemmKernels } from '../src/ops/gemm.js';
+import { gemmInto, releaseGemmWorkspace } from '../src/ops/gemm.js';
 import { referenceGemm } from '../src/ops/reference.js';
 import { allocF32, heap, kernels, type F32Buffer } from '../src/runtime/index.js';
 import { tensor } from '../src/tensor.js';
@@ -264,10 +264,8 @@ describe('gemm: α, β and IEEE special values', () => {
 });
 
 describe('gemm kernel memory', () => {
-  type Raw = GemmKernels & { memory: WebAssembly.Memory };
-
   it('writes no byte past gemmWorkspaceBytes(m, n, k) and nothing outside C', () => {
-    const wasm = kernels<Raw>();
+    const wasm = kernels();
     const guard = 4096;
     const shapes: Array<[number, number, number]> = [
       [1, 1, 1],
@@ -293,7 +291,22 @@ describe('gemm kernel memory', () => {
           view.set(p.a, 0);
           view.set(p.b, p.a.length);
           view.set(p.c, p.a.length + p.b.length);
-          wasm.gemm(+transA, +transB, m, n, k, 1, aPtr, p.lda, bPtr, p.ldb, 0.5, cPtr, p.ldc, workspace);
+          wasm.gemm({
+            transA: +transA,
+            transB: +transB,
+            m,
+            n,
+            k,
+            alpha: 1,
+            a: aPtr,
+            lda: p.lda,
+            b: bPtr,
+            ldb: p.ldb,
+            beta: 0.5,
+            c: cPtr,
+            ldc: p.ldc,
+            workspace,
+          });
           const after = region.view;
           const shape = `${formName([transA, transB])} ${m}×${n}×${k}`;
           const tail = new Float32Array(after.buffer, workspace + bytes, guard / 4);

@@ -11,10 +11,6 @@ import { heap, kernels } from '../src/runtime/index.js';
 
 beforeAll(() => ready());
 
-interface LinalgKernels {
-  orthonormalColumns(a: number, m: number, n: number, q: number, tau: number, signs: number): void;
-}
-
 function kernelQ(a: Float64Array, m: number, n: number): Float64Array {
   const wasm = heap();
   const pointers = [m * n * 8, m * n * 8, n * 8, n * 8].map((bytes) => wasm.alloc(bytes));
@@ -22,7 +18,7 @@ function kernelQ(a: Float64Array, m: number, n: number): Float64Array {
     const [pa, pq, tau, signs] = pointers;
     new Float64Array(wasm.memory.buffer, pa, m * n).set(a);
     new Float64Array(wasm.memory.buffer, pq, m * n).fill(Number.NaN); // every element must be written
-    kernels<LinalgKernels>().orthonormalColumns(pa, m, n, pq, tau, signs);
+    kernels().linalgOrthonormalColumns(pa, m, n, pq, tau, signs);
     return new Float64Array(wasm.memory.buffer, pq, m * n).slice();
   } finally {
     for (const pointer of pointers) wasm.free(pointer);

@@ -12,11 +12,6 @@ export interface OrthogonalOptions extends RandomOptions, LayoutOption {
   gain?: number;
 }
 
-/** The f64 QR kernel of the wasm module (assembly/linalg.ts). */
-interface LinalgKernels {
-  orthonormalColumns(a: number, m: number, n: number, q: number, tau: number, signs: number): void;
-}
-
 /**
  * The Q (m×n, column by column) of the thin QR decomposition of `a` (m×n, column by column,
  * m ≥ n) with R's diagonal made positive, computed by the wasm kernel; `fill` writes `a` into the
@@ -31,7 +26,7 @@ function orthonormalColumns(m: number, n: number, fill: (a: Float64Array) => voi
     const [a, q, tau, signs] = pointers;
     // Views after every allocation: an allocation may grow (and so replace) the memory's buffer.
     fill(new Float64Array(wasm.memory.buffer, a, m * n));
-    kernels<LinalgKernels>().orthonormalColumns(a, m, n, q, tau, signs);
+    kernels().linalgOrthonormalColumns(a, m, n, q, tau, signs);
     return new Float64Array(wasm.memory.buffer, q, m * n).slice();
   } finally {
     for (const pointer of pointers) wasm.free(pointer);

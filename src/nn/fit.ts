@@ -2,9 +2,8 @@ import { permutation, splitValidation } from '../data/batch.js';
 import { MemoryError, ParamError, show } from '../errors.js';
 import { adam, isOptimizer, learningRate, type Optimizer } from '../optim/optimizers.js';
 import type { Rng } from '../random.js';
-import { allocF32, heap, type F32Buffer } from '../runtime/index.js';
+import { allocF32, heap, kernels, type F32Buffer } from '../runtime/index.js';
 import type { Tensor } from '../tensor.js';
-import { nnKernels } from './kernels.js';
 import type { DenseNet } from './network.js';
 import { nextTurn } from '../event-loop.js';
 import { booleanOption, checkKeys, numberIn, positiveInteger } from '../options.js';
@@ -237,7 +236,7 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
     const capacity = Math.max(Math.min(batchSize, rows), Math.min(EVAL_ROWS, valRows));
     const state = net.optimizerFor(optimizer);
     const ranges = net.trainableRanges(trainable);
-    const k = nnKernels();
+    const k = kernels();
     const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], stoppedEarly: false, seconds: 0 };
 
     for (let epoch = 0; epoch < epochs; epoch++) {

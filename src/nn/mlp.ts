@@ -12,12 +12,11 @@ import {
   type ModelFile,
 } from '../io/model-format.js';
 import { Rng, randomSeed } from '../random.js';
-import { withBuffers } from '../runtime/index.js';
+import { kernels, withBuffers } from '../runtime/index.js';
 import { checkFinite, type Tensor } from '../tensor.js';
 import { ACTIVATIONS, OUTPUTS, type Activation, type ActivationSpec, type OutputName, resolveActivation, resolveOutput } from './activations.js';
 import { EVAL_ROWS, fitNet, scoreRows, type FitOptions, type History } from './fit.js';
 import { checkInitSpec, drawInit, type InitSpec } from './init-spec.js';
-import { nnKernels } from './kernels.js';
 import { DenseNet } from './network.js';
 import { checkKeys } from '../options.js';
 import { checkInputs, encodeTargets, type Targets } from './targets.js';
@@ -190,15 +189,15 @@ export class Mlp {
     const rows = checkInputs(x, net.inputs);
     const outputs = net.outputs;
     const result = new Float32Array(rows * outputs);
-    const k = nnKernels();
+    const k = kernels();
     const chunk = net.workspace(Math.min(rows, EVAL_ROWS)).rows;
     withBuffers([chunk * net.inputs], (input) => {
       for (let start = 0; start < rows; start += chunk) {
         const count = Math.min(chunk, rows - start);
         input.write(x.data.subarray(start * net.inputs, (start + count) * net.inputs));
         const logits = net.forward(input.ptr, count);
-        if (this.output === 'softmax') k.softmax(logits, logits, count, outputs);
-        else if (this.output === 'sigmoid') k.sigmoid(logits, logits, count * outputs);
+        if (this.output === 'softmax') k.elementwiseSoftmax(logits, logits, count, outputs);
+        else if (this.output === 'sigmoid') k.elementwiseSigmoid(logits, logits, count * outputs);
         result.set(net.view(logits, count * outputs), start * outputs);
       }
     });

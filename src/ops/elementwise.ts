@@ -1,48 +1,7 @@
 import { ParamError, show } from '../errors.js';
-import { blocksFor, Rng } from '../random.js';
+import { blocksFor, Rng, splitBlockIndex } from '../random.js';
 import { allocF32, kernels, registerWarmup, withBuffers } from '../runtime/index.js';
 import { checkTensor, sizeOf, type Tensor } from '../tensor.js';
-
-/**
- * The wasm exports of assembly/elementwise.ts. Pointers are byte addresses of f32 buffers in wasm
- * memory, counts are elements; an output may be the same buffer as an input. Documented there.
- */
-export interface ElementwiseKernels {
-  biasAdd(x: number, bias: number, out: number, rows: number, cols: number): void;
-  sigmoid(x: number, out: number, n: number): void;
-  sigmoidBackward(y: number, dy: number, dx: number, n: number): void;
-  tanh(x: number, out: number, n: number): void;
-  tanhBackward(y: number, dy: number, dx: number, n: number): void;
-  relu(x: number, out: number, n: number): void;
-  reluBackward(x: number, dy: number, dx: number, n: number): void;
-  leakyRelu(x: number, out: number, n: number, slope: number): void;
-  leakyReluBackward(x: number, dy: number, dx: number, n: number, slope: number): void;
-  softplus(x: number, out: number, n: number): void;
-  softmax(x: number, out: number, rows: number, cols: number): void;
-  logSoftmax(x: number, out: number, rows: number, cols: number): void;
-  softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
-  logSoftmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
-  sigmoidBernoulli(
-    x: number,
-    bias: number,
-    prob: number,
-    sample: number,
-    rows: number,
-    cols: number,
-    key0: number,
-    key1: number,
-    blockLo: number,
-    blockHi: number,
-    substream: number,
-  ): void;
-}
-
-/** The elementwise kernels, for models that keep their buffers in wasm memory (internal). */
-export function elementwiseKernels(): ElementwiseKernels {
-  return kernels<ElementwiseKernels>();
-}
-
-const TWO_POW_32 = 2 ** 32;
 
 /**
  * The RBM's inner step on wasm buffers (internal): prob = σ(x + bias) row-wise, and
@@ -61,19 +20,18 @@ export function sigmoidBernoulli(
   substream = 0,
 ): void {
   const start = rng.takeBlocks(blocksFor(rows * cols));
-  elementwiseKernels().sigmoidBernoulli(
+  kernels().elementwiseSigmoidBernoulli({
     x,
     bias,
     prob,
     sample,
     rows,
     cols,
-    rng.key0,
-    rng.key1,
-    start % TWO_POW_32,
-    Math.floor(start / TWO_POW_32),
+    k0: rng.key0,
+    k1: rng.key1,
+    ...splitBlockIndex(start),
     substream,
-  );
+  });
 }
 
 // --- public API: Tensor in, new Tensor out ------------------------------------------------------------
@@ -97,17 +55,17 @@ function lastAxis(shape: number[]): { rows: number; cols: number } {
 
 /** The logistic sigmoid 1 / (1 + e^−x), elementwise, as a new Tensor (σ(±∞) = 1 and 0). */
 export function sigmoid(t: Tensor): Tensor {
-  return inPlace(t, 'sigmoid input', (ptr, shape) => elementwiseKernels().sigmoid(ptr, ptr, sizeOf(shape)));
+  return inPlace(t, 'sigmoid input', (ptr, shape) => kernels().elementwiseSigmoid(ptr, ptr, sizeOf(shape)));
 }
 
 /** tanh, elementwise, as a new Tensor. */
 export function tanh(t: Tensor): Tensor {
-  return inPlace(t, 'tanh input', (ptr, shape) => elementwiseKernels().tanh(ptr, ptr, sizeOf(shape)));
+  return inPlace(t, 'tanh input', (ptr, shape) => kernels().elementwiseTanh(ptr, ptr, sizeOf(shape)));
 }
 
 /** max(x, 0), elementwise, as a new Tensor (NaN stays NaN, like PyTorch). */
 export function relu(t: Tensor): Tensor {
-  return inPlace(t, 'relu input', (ptr, shape) => elementwiseKernels().relu(ptr, ptr, sizeOf(shape)));
+  return inPlace(t, 'relu input', (ptr, shape) => kernels().elementwiseRelu(ptr, ptr, sizeOf(shape)));
 }
 
 /** x > 0 ? x : slope·x, elementwise, as a new Tensor. `slope` defaults to 0.01 like PyTorch. */
@@ -115,12 +73,12 @@ export function leakyRelu(t: Tensor, slope = 0.01): Tensor {
   if (typeof slope !== 'number' || !Number.isFinite(slope)) {
     throw new ParamError(`slope must be a finite number, got ${show(slope)}`);
   }
-  return inPlace(t, 'leakyRelu input', (ptr, shape) => elementwiseKernels().leakyRelu(ptr, ptr, sizeOf(shape), slope));
+  return inPlace(t, 'leakyRelu input', (ptr, shape) => kernels().elementwiseLeakyRelu(ptr, ptr, sizeOf(shape), slope));
 }
 
 /** log(1 + e^x), elementwise, in the stable form max(x, 0) + log1p(e^−|x|), as a new Tensor. */
 export function softplus(t: Tensor): Tensor {
-  return inPlace(t, 'softplus input', (ptr, shape) => elementwiseKernels().softplus(ptr, ptr, sizeOf(shape)));
+  return inPlace(t, 'softplus input', (ptr, shape) => kernels().elementwiseSoftplus(ptr, ptr, sizeOf(shape)));
 }
 
 /**
@@ -130,7 +88,7 @@ export function softplus(t: Tensor): Tensor {
 export function softmax(t: Tensor): Tensor {
   return inPlace(t, 'softmax input', (ptr, shape) => {
     const { rows, cols } = lastAxis(shape);
-    elementwiseKernels().softmax(ptr, ptr, rows, cols);
+    kernels().elementwiseSoftmax(ptr, ptr, rows, cols);
   });
 }
 
@@ -138,7 +96,7 @@ export function softmax(t: Tensor): Tensor {
 export function logSoftmax(t: Tensor): Tensor {
   return inPlace(t, 'logSoftmax input', (ptr, shape) => {
     const { rows, cols } = lastAxis(shape);
-    elementwiseKernels().logSoftmax(ptr, ptr, rows, cols);
+    kernels().elementwiseLogSoftmax(ptr, ptr, rows, cols);
   });
 }
 
@@ -149,7 +107,7 @@ const WARMUP_LENGTH = 1 << 16;
 const WARMUP_CALLS = 2;
 
 registerWarmup(() => {
-  const k = elementwiseKernels();
+  const k = kernels();
   const x = allocF32(WARMUP_LENGTH);
   const y = allocF32(WARMUP_LENGTH);
   const bias = allocF32(64);
@@ -160,20 +118,20 @@ registerWarmup(() => {
     const rows = WARMUP_LENGTH / 64;
     const rng = new Rng(0);
     for (let call = 0; call < WARMUP_CALLS; call++) {
-      k.biasAdd(x.ptr, bias.ptr, y.ptr, rows, 64);
-      k.sigmoid(x.ptr, y.ptr, n);
-      k.sigmoidBackward(x.ptr, x.ptr, y.ptr, n);
-      k.tanh(x.ptr, y.ptr, n);
-      k.tanhBackward(x.ptr, x.ptr, y.ptr, n);
-      k.relu(x.ptr, y.ptr, n);
-      k.reluBackward(x.ptr, x.ptr, y.ptr, n);
-      k.leakyRelu(x.ptr, y.ptr, n, 0.01);
-      k.leakyReluBackward(x.ptr, x.ptr, y.ptr, n, 0.01);
-      k.softplus(x.ptr, y.ptr, n);
-      k.softmax(x.ptr, y.ptr, rows, 64);
-      k.logSoftmax(x.ptr, y.ptr, rows, 64);
-      k.softmaxBackward(x.ptr, x.ptr, y.ptr, rows, 64);
-      k.logSoftmaxBackward(x.ptr, x.ptr, y.ptr, rows, 64);
+      k.elementwiseBiasAdd(x.ptr, bias.ptr, y.ptr, rows, 64);
+      k.elementwiseSigmoid(x.ptr, y.ptr, n);
+      k.elementwiseSigmoidBackward(x.ptr, x.ptr, y.ptr, n);
+      k.elementwiseTanh(x.ptr, y.ptr, n);
+      k.elementwiseTanhBackward(x.ptr, x.ptr, y.ptr, n);
+      k.elementwiseRelu(x.ptr, y.ptr, n);
+      k.elementwiseReluBackward(x.ptr, x.ptr, y.ptr, n);
+      k.elementwiseLeakyRelu(x.ptr, y.ptr, n, 0.01);
+      k.elementwiseLeakyReluBackward(x.ptr, x.ptr, y.ptr, n, 0.01);
+      k.elementwiseSoftplus(x.ptr, y.ptr, n);
+      k.elementwiseSoftmax(x.ptr, y.ptr, rows, 64);
+      k.elementwiseLogSoftmax(x.ptr, y.ptr, rows, 64);
+      k.elementwiseSoftmaxBackward(x.ptr, x.ptr, y.ptr, rows, 64);
+      k.elementwiseLogSoftmaxBackward(x.ptr, x.ptr, y.ptr, rows, 64);
       sigmoidBernoulli(x.ptr, bias.ptr, y.ptr, x.ptr, rows, 64, rng);
     }
   } finally {

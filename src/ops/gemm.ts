@@ -1,28 +1,8 @@
 import { ParamError, WasmError, show } from '../errors.js';
 import { positiveInteger } from '../options.js';
-import { POOL_FUNCTIONS, heap, kernels, registerWarmup, threadPool } from '../runtime/index.js';
-import { WorkerCallError, type PoolCall, type ThreadPool } from '../runtime/threads.js';
-
-/** The GEMM exports of the wasm module (assembly/gemm.ts). */
-export interface GemmKernels {
-  gemm(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-    workspace: number,
-  ): void;
-  gemmWorkspaceBytes(m: number, n: number, k: number): number;
-}
+import { heap, kernels, poolCall, registerWarmup, threadPool } from '../runtime/index.js';
+import type { GemmArgs } from '../runtime/kernels.generated.js';
+import { WorkerCallError, type ThreadPool } from '../runtime/threads.js';
 
 /** Leading dimension of a stored rows×cols row-major matrix must be ≥ cols. */
 function checkLeading(name: string, ld: number, cols: number): void {
@@ -63,7 +43,7 @@ const callerWorkspace: Workspace = { ptr: 0, bytes: 0 };
  * buffers so that the long-lived workspace does not land above them and fragment the heap.
  */
 export function reserveGemmWorkspace(m: number, n: number, k: number): void {
-  grown(callerWorkspace, kernels<GemmKernels>().gemmWorkspaceBytes(m, n, k) >>> 0);
+  grown(callerWorkspace, kernels().gemmWorkspaceBytes(m, n, k) >>> 0);
 }
 
 /** Frees the pack workspaces (the next product allocates them again). */
@@ -132,8 +112,6 @@ function releaseWorkerWorkspaces(): void {
   workerWorkspaces = [];
 }
 
-const GEMM = POOL_FUNCTIONS.indexOf('gemm');
-
 /** Runs the product split over the pool; the caller has validated the arguments. */
 function gemmParallel(
   pool: ThreadPool,
@@ -157,33 +135,33 @@ function gemmParallel(
     releaseWorkerWorkspaces();
     workspacePool = pool;
   }
-  const wasm = kernels<GemmKernels>();
+  const wasm = kernels();
   // Reserve every workspace first: an allocation may grow memory, which the pointers survive.
   const spaces = blocks.map((block, i) => {
     const bytes = wasm.gemmWorkspaceBytes(block.rows, block.cols, k) >>> 0;
     return grown(i === 0 ? callerWorkspace : (workerWorkspaces[i - 1] ??= { ptr: 0, bytes: 0 }), bytes);
   });
-  const args = (block: GemmBlock, workspace: number): number[] => [
-    transA ? 1 : 0,
-    transB ? 1 : 0,
-    block.rows,
-    block.cols,
+  const args = (block: GemmBlock, workspace: number): GemmArgs => ({
+    transA: transA ? 1 : 0,
+    transB: transB ? 1 : 0,
+    m: block.rows,
+    n: block.cols,
     k,
     alpha,
     // op(A) row i starts at row i of A, or column i of A stored transposed; op(B) column j alike.
-    a + block.row * (transA ? 4 : lda * 4),
+    a: a + block.row * (transA ? 4 : lda * 4),
     lda,
-    b + block.col * (transB ? ldb * 4 : 4),
+    b: b + block.col * (transB ? ldb * 4 : 4),
     ldb,
     beta,
-    c + block.row * ldc * 4 + block.col * 4,
+    c: c + block.row * ldc * 4 + block.col * 4,
     ldc,
     workspace,
-  ];
-  const calls: PoolCall[] = blocks.slice(1).map((block, i) => ({ fn: GEMM, args: args(block, spaces[i + 1]) }));
+  });
+  const calls = blocks.slice(1).map((block, i) => poolCall('gemm', args(block, spaces[i + 1])));
   const own = args(blocks[0], spaces[0]);
   try {
-    pool.run(calls, () => (wasm.gemm as (...args: number[]) => void)(...own));
+    pool.run(calls, () => wasm.gemm(own));
   } catch (error) {
     if (error instanceof WorkerCallError) throw new WasmError(`gemm failed in a worker thread: ${error.message}`);
     throw error;
@@ -223,9 +201,9 @@ export function gemmInto(
   if (pool !== null) {
     if (m * n * k >= parallelMinWork && gemmParallel(pool, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
   } else if (workerWorkspaces.length > 0) releaseWorkerWorkspaces();
-  const wasm = kernels<GemmKernels>();
+  const wasm = kernels();
   const workspace = grown(callerWorkspace, wasm.gemmWorkspaceBytes(m, n, k) >>> 0);
-  wasm.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace);
+  wasm.gemm({ transA: transA ? 1 : 0, transB: transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace });
 }
 
 // Optimized code replaces V8's baseline code only on a call after a function got hot, so run every

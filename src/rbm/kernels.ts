@@ -1,4 +1,4 @@
-import { kernels } from '../runtime/index.js';
+import { wasmExports } from '../runtime/index.js';
 
 /** The exports of assembly/rbm.ts (pointers are byte offsets into wasm memory). */
 export interface RbmKernels {
@@ -108,7 +108,7 @@ export interface RbmKernels {
 }
 
 export function rbmKernels(): RbmKernels {
-  return kernels<RbmKernels>();
+  return wasmExports();
 }
 
 /** The Philox block index `block` (< 2^53) as the kernels' (lo, hi) pair of u32 arguments. */

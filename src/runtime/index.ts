@@ -1,8 +1,8 @@
-import { instantiate } from '@assemblyscript/loader';
 import { ParamError, WasmError, show } from '../errors.js';
 import { F32Buffer, WasmHeap } from './heap.js';
 import { findMemoryImport, sharedMemoryVariant } from './threads-binary.js';
-import { ThreadPool, hardwareThreads, threadsUnavailableReason } from './threads.js';
+import { argumentLists, bindKernels, type KernelName, type Kernels, type WasmExports } from './kernels.generated.js';
+import { ThreadPool, hardwareThreads, threadsUnavailableReason, type PoolCall } from './threads.js';
 import { wasmBase64 } from './wasm-binary.generated.js';
 
 export { F32Buffer, WasmHeap, DEFAULT_MEMORY_CAP } from './heap.js';
@@ -19,12 +19,14 @@ export const SIMD_UNSUPPORTED_MESSAGE =
   'SIMD unsupported in this runtime: nninit needs WebAssembly SIMD ' +
   '(Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)';
 
-/** Exports of the compiled module; each kernel family's wrapper narrows this to its own functions. */
-export type KernelExports = Record<string, unknown> & { memory: WebAssembly.Memory; heapBase(): number };
+export type { Kernels, WasmExports } from './kernels.generated.js';
 
 interface Runtime {
   module: WebAssembly.Module;
-  exports: KernelExports;
+  /** The instance's exports; replaced function by function when the heap moves to shared memory. */
+  exports: WasmExports;
+  /** {@link Kernels} bound to `exports`, rebound in place whenever they change. */
+  kernels: Kernels;
   heap: WasmHeap;
   /** Pages of the module's memory import. */
   memoryPages: { initial: number; maximum: number };
@@ -56,7 +58,7 @@ export function simdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
-function decodeBase64(b64: string): Uint8Array {
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   if (typeof atob === 'function') {
     const text = atob(b64);
     const out = new Uint8Array(text.length);
@@ -68,10 +70,40 @@ function decodeBase64(b64: string): Uint8Array {
 
 const PAGE = 65536;
 
+/** An AssemblyScript string (UTF-16, its byte length in the 4 bytes before it) in wasm memory. */
+function readString(memory: WebAssembly.Memory, ptr: number): string {
+  if (ptr === 0) return '';
+  const bytes = new Uint32Array(memory.buffer)[(ptr - 4) >>> 2];
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr >>> 0, bytes >>> 1));
+}
+
+/**
+ * Instantiates the kernels on `memory`. The release build imports nothing else; a debug build
+ * (`npm run build:wasm -- --debug`) also imports `abort`, which a failed assertion calls.
+ * The instance's own functions are the kernels, with no wrapper between a call and the wasm.
+ */
+async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<WasmExports> {
+  const env: WebAssembly.ModuleImports = { memory };
+  for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
+    if (from !== 'env' || kind !== 'function') continue;
+    env[name] =
+      name === 'abort'
+        ? (message: number, file: number, line: number, column: number) => {
+            throw new WasmError(`kernel assertion failed: ${readString(memory, message)} at ${readString(memory, file)}:${line}:${column}`);
+          }
+        : () => {
+            throw new WasmError(`the kernels called the missing import env.${name}`);
+          };
+  }
+  const instance = await WebAssembly.instantiate(module, { env });
+  return { ...(instance.exports as unknown as WasmExports), memory };
+}
+
 async function initialize(): Promise<void> {
   if (typeof WebAssembly !== 'object') throw new WasmError('WebAssembly is not available in this runtime');
   if (!simdSupported()) throw new WasmError(SIMD_UNSUPPORTED_MESSAGE);
-  let loaded;
+  let module: WebAssembly.Module;
+  let exports: WasmExports;
   let memoryPages: Runtime['memoryPages'];
   let memory: WebAssembly.Memory;
   try {
@@ -85,16 +117,16 @@ async function initialize(): Promise<void> {
     }
     memoryPages = { initial: memoryImport.initial, maximum };
     memory = new WebAssembly.Memory(memoryPages);
-    loaded = await instantiate<KernelExports>(bytes, { env: { memory } });
+    module = await WebAssembly.compile(bytes);
+    exports = await instantiateKernels(module, memory);
   } catch (cause) {
     throw new WasmError(`could not instantiate the nninit kernels: ${(cause as Error).message}`);
   }
-  const exports = loaded.exports as unknown as KernelExports;
-  exports.memory = memory;
   const runtime: Runtime = {
-    module: loaded.module,
+    module,
     exports,
-    heap: new WasmHeap(exports.memory, exports.heapBase() >>> 0),
+    kernels: bindKernels(exports),
+    heap: new WasmHeap(memory, exports.memoryHeapBase() >>> 0),
     memoryPages,
     shared: false,
     pool: null,
@@ -118,8 +150,16 @@ export interface ReadyOptions {
 /** Most threads `'auto'` picks: GEMM gains little past this on memory bandwidth. */
 const AUTO_MAX_THREADS = 16;
 const MAX_THREADS = 256;
-/** Kernel exports the workers can run, by index (a pool call names its function by index). */
-export const POOL_FUNCTIONS = ['gemm'] as const;
+/** Kernels the workers can run, by index (a pool call names its function by index). */
+export const POOL_FUNCTIONS = ['gemm'] as const satisfies ReadonlyArray<KernelName & keyof typeof argumentLists>;
+
+/** A kernel the workers can run. */
+export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
+
+/** The call of `name` with these named arguments, for `ThreadPool.run`. */
+export function poolCall<K extends PoolFunction>(name: K, args: Parameters<(typeof argumentLists)[K]>[0]): PoolCall {
+  return { fn: POOL_FUNCTIONS.indexOf(name), args: argumentLists[name](args) };
+}
 
 let configuring: Promise<unknown> = Promise.resolve();
 const printed = new Set<string>();
@@ -218,18 +258,14 @@ async function moveToSharedMemory(rt: Runtime): Promise<void> {
     maximum = Math.max(initial, Math.ceil(rt.heap.memoryCap / PAGE));
     memory = new WebAssembly.Memory({ initial, maximum, shared: true });
   }
-  const loaded = await instantiate<KernelExports>(module, { env: { memory } });
+  const next = await instantiateKernels(module, memory);
   // From here on synchronous, so no kernel call can write to the old memory after the copy.
   const pages = old.buffer.byteLength / PAGE - memory.buffer.byteLength / PAGE;
   if (pages > 0) memory.grow(pages);
   new Uint8Array(memory.buffer).set(new Uint8Array(old.buffer));
-  const next = loaded.exports as unknown as Record<string, unknown>;
-  const target = rt.exports as Record<string, unknown>;
-  for (const key of Object.keys(next)) {
-    const descriptor = Object.getOwnPropertyDescriptor(next, key);
-    if (descriptor && 'value' in descriptor) target[key] = descriptor.value;
-  }
-  target.memory = memory;
+  // In place, so that callers holding kernels() keep calling the live instance.
+  Object.assign(rt.exports, next);
+  Object.assign(rt.kernels, bindKernels(rt.exports));
   rt.module = module;
   rt.heap.replaceMemory(memory, maximum * PAGE);
   rt.shared = true;
@@ -267,9 +303,20 @@ function runtime(): Runtime {
   throw new WasmError('nninit is not initialized: call `await nninit.ready()` once before using it');
 }
 
-/** The module's exports, typed by the caller's view of its own kernel family. */
-export function kernels<T>(): T & KernelExports {
-  return runtime().exports as T & KernelExports;
+/**
+ * The kernels, as declared by src/runtime/kernels.generated.ts (generated from assembly/ by the
+ * build). Throws E_WASM before `ready()`.
+ */
+export function kernels(): Kernels {
+  return runtime().kernels;
+}
+
+/**
+ * The module's exports as compiled, every kernel positional: for the runtime and tests of the
+ * boundary itself, and for callers not yet moved to {@link kernels}.
+ */
+export function wasmExports(): WasmExports {
+  return runtime().exports;
 }
 
 /** The allocator for wasm memory. */

@@ -19,9 +19,10 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
-    // One declaration build for the three library entries: nninit/worker's and nninit/node's
-    // .d.ts import the classes the main entry declares (shared chunks) instead of declaring copies,
-    // which TypeScript would reject as different types ("separate declarations of a private property").
+    // One declaration build for every library entry: nninit/worker's and nninit/node's .d.ts
+    // import the classes the main entry declares (shared chunks) instead of declaring copies, which
+    // TypeScript rejects as different types ("separate declarations of a private property"). A new
+    // entry joins this list rather than setting `dts` in its own config.
     dts: { entry: { index: 'src/index.ts', worker: 'src/worker/index.ts', node: 'src/node/index.ts' } },
     clean: true,
     target: 'es2022',

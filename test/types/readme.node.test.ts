@@ -80,6 +80,8 @@ describe("the README's TypeScript", () => {
     execFileSync('tar', ['-xzf', join(app, tarball), '-C', installed, '--strip-components=1']);
     mkdirSync(join(app, 'node_modules/@types'));
     symlinkSync(join(repo, 'node_modules/@types/node'), join(app, 'node_modules/@types/node'), 'dir');
+    // The TF.js packages nninit/tfjs's snippets import, as an app that uses it has them.
+    symlinkSync(join(repo, 'node_modules/@tensorflow'), join(app, 'node_modules/@tensorflow'), 'dir');
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'readme-app', private: true, type: 'module' }));
     const source = readmeModule(snippets);
     writeFileSync(join(app, 'readme.ts'), source);

@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 
-// nninit/worker imports the SDK as src/index.js; pointing that at the built main entry, not
-// bundling a second copy, keeps one runtime (one wasm instance) per thread.
+// nninit/worker, nninit/node, nninit/tfjs and the CLI import the SDK as src/index.js; pointing
+// that at the built main entry, not bundling a second copy, keeps one runtime (one wasm instance)
+// per thread and one set of classes (instanceof holds across entries).
 const workerImportsMainEntry: Plugin = {
   name: 'worker-imports-main-entry',
   setup(build) {
@@ -23,7 +24,7 @@ export default defineConfig([
     // import the classes the main entry declares (shared chunks) instead of declaring copies, which
     // TypeScript rejects as different types ("separate declarations of a private property"). A new
     // entry joins this list rather than setting `dts` in its own config.
-    dts: { entry: { index: 'src/index.ts', worker: 'src/worker/index.ts', node: 'src/node/index.ts' } },
+    dts: { entry: { index: 'src/index.ts', worker: 'src/worker/index.ts', node: 'src/node/index.ts', tfjs: 'src/tfjs/index.ts' } },
     clean: true,
     target: 'es2022',
     platform: 'neutral',
@@ -46,15 +47,22 @@ export default defineConfig([
     esbuildPlugins: [workerImportsMainEntry],
   },
   {
+    // TF.js adapters; @tensorflow/* stay external (optional peers of this entry only).
+    entry: { tfjs: 'src/tfjs/index.ts' },
+    format: ['esm', 'cjs'],
+    target: 'es2022',
+    platform: 'neutral',
+    external: [/^@tensorflow\//],
+    esbuildPlugins: [workerImportsMainEntry],
+  },
+  {
+    // The command line on the main entry's runtime too: dist/cli.js is the commands alone.
     entry: { cli: 'src/cli/index.ts' },
     format: ['esm'],
-    // Most of the CLI is the chart renderer it bundles (vega-lite and vega, which users do not
-    // install): minified to cut the package; names kept for the errors' `name` (new.target.name).
-    minify: true,
-    keepNames: true,
     target: 'node20',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
     external: ['mnist'],
+    esbuildPlugins: [workerImportsMainEntry],
   },
 ]);

@@ -46,6 +46,7 @@ export { lsuv } from './lsuv.js';
 export type { LsuvOptions, LsuvLayerReport, LsuvModel } from './lsuv.js';
 export { fromTensor } from './from-tensor.js';
 export type { FromTensorOptions } from './from-tensor.js';
+export { meanField, criticalPoint, type MeanFieldOptions, type CriticalPointOptions, type MeanField, type MeanFieldPhase, type MeanFieldActivation } from './mean-field.js';
 export { calculateGain } from './gain.js';
 export type { Nonlinearity } from './gain.js';
 export { fans } from './fans.js';

@@ -40,7 +40,8 @@ function readmeModule(snippets: string[]): string {
   const bodies = snippets.map((snippet) =>
     snippet
       .split('\n')
-      .filter((line) => !(line.startsWith('import ') && imports.add(line)))
+      // The same import in two snippets, with or without a trailing comment, is one import.
+      .filter((line) => !(line.startsWith('import ') && imports.add(line.replace(/;\s*\/\/.*$/, ';'))))
       .join('\n'),
   );
   return `${[...imports].join('\n')}\n${PRELUDE}\nexport async function readme(): Promise<void> {\n${bodies.map((body) => `{\n${body}\n`).join('')}${'}'.repeat(bodies.length)}\n}\n`;
@@ -79,9 +80,19 @@ describe("the README's TypeScript", () => {
     mkdirSync(installed, { recursive: true });
     execFileSync('tar', ['-xzf', join(app, tarball), '-C', installed, '--strip-components=1']);
     mkdirSync(join(app, 'node_modules/@types'));
+    mkdirSync(join(app, 'node_modules/@tensorflow'));
     symlinkSync(join(repo, 'node_modules/@types/node'), join(app, 'node_modules/@types/node'), 'dir');
-    // The TF.js packages nninit/tfjs's snippets import, as an app that uses it has them.
-    symlinkSync(join(repo, 'node_modules/@tensorflow'), join(app, 'node_modules/@tensorflow'), 'dir');
+    // The TF.js packages nninit/tfjs's snippets import, as an app that uses it has them; the
+    // umbrella '@tensorflow/tfjs' (not installed here) as what it is, core and layers re-exported.
+    const tensorflow = join(app, 'node_modules/@tensorflow');
+    for (const name of readdirSync(join(repo, 'node_modules/@tensorflow'))) {
+      symlinkSync(join(repo, 'node_modules/@tensorflow', name), join(tensorflow, name), 'dir');
+    }
+    if (!readdirSync(tensorflow).includes('tfjs')) {
+      mkdirSync(join(tensorflow, 'tfjs'));
+      writeFileSync(join(tensorflow, 'tfjs/package.json'), JSON.stringify({ name: '@tensorflow/tfjs', version: '4.22.0', types: 'index.d.ts' }));
+      writeFileSync(join(tensorflow, 'tfjs/index.d.ts'), "export * from '@tensorflow/tfjs-core';\nexport * from '@tensorflow/tfjs-layers';\n");
+    }
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'readme-app', private: true, type: 'module' }));
     const source = readmeModule(snippets);
     writeFileSync(join(app, 'readme.ts'), source);

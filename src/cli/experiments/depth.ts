@@ -99,9 +99,10 @@ function reluChart(result: DeepReluResult): string {
       height: 240,
       x: { title: 'epoch', integer: true },
       y: { title: 'test accuracy', domain: [0, 1] },
+      // The majority class first: a stalled run's line lies on it and must stay visible.
       lines: [
-        ...result.config.inits.map((init, i) => ({ name: labels[i], points: meanAccuracyCurve(result, init).map((y, e) => ({ x: e + 1, y })) })),
         { name: 'majority class', points: epochs.map((x) => ({ x, y: majority })) },
+        ...result.config.inits.map((init, i) => ({ name: labels[i], points: meanAccuracyCurve(result, init).map((y, e) => ({ x: e + 1, y })) })),
       ],
     },
     legend: { title: 'initialization', names: [...labels, 'majority class'] },
@@ -223,19 +224,19 @@ function linearChart(result: DeepLinearResult): string {
           height: 220,
           x: { title: 'depth (weight matrices)', scale: 'log' },
           y: { title: 'steps (log)', scale: 'log' },
-          lines: [...stepLines, { name: `budget (${maxSteps}: not reached)`, points: depths.map((x) => ({ x, y: maxSteps })) }],
+          lines: [...stepLines, { name: `budget (${maxSteps}: not reached or diverged)`, points: depths.map((x) => ({ x, y: maxSteps })) }],
         },
         {
           title: `training loss at depth ${deepest}`,
           width: 300,
           height: 220,
-          x: { title: 'step', scale: 'log' },
+          x: { title: 'step', scale: 'log', domain: [1, maxSteps] },
           y: { title: 'MSE / E[y²] (log)', scale: 'log' },
           lines: [...curves, { name: 'target', points: [1, maxSteps].map((x) => ({ x, y: targetFraction })) }],
         },
       ],
     },
-    legend: { title: 'start', names: [...names, `budget (${maxSteps}: not reached)`, 'target'] },
+    legend: { title: 'start', names: [...names, `budget (${maxSteps}: not reached or diverged)`, 'target'] },
   });
 }
 

@@ -71,7 +71,9 @@ export function gridTable(result: EdgeOfChaosResult): string {
     matrix,
     '',
     verdicts,
-    `critical σ_w² = ${result.criticalSigmaW2.toFixed(4)} (init.criticalPoint); the deepest learning nets (depth ${deepest}) are at σ_w² ${best.join(', ')}`,
+    `${columns.filter((c) => c.agrees).length} of ${columns.length} columns agree: no net deeper than 6ξ_c reaches accuracy ${LEARNS}` +
+      `${columns.every((c) => c.agrees) ? '' : ' except at σ_w² ' + columns.filter((c) => !c.agrees).map((c) => c.sigmaW2).join(', ')}. ` +
+      `Critical σ_w² = ${result.criticalSigmaW2.toFixed(4)} (init.criticalPoint); the deepest learning nets (depth ${deepest}) are at σ_w² ${best.join(', ')}.`,
   ].join('\n');
 }
 

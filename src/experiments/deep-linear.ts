@@ -12,9 +12,10 @@ import { checkChoices, checkList, checkPositive, checkPositiveInteger, checkSeed
  *
  * Ours is the setting of their analysis: whitened inputs x ~ N(0, I) of `width` dimensions, a
  * random linear teacher y = T x (T ~ N(0, 1/width)), every layer `width` wide, squared error,
- * full-batch gradient descent (one step per epoch over all `rows`), lr = lrScale / depth. Time is
- * the number of steps until the mean squared error falls to `targetFraction` of the teacher's
- * output variance E[y²].
+ * full-batch gradient descent (every step on all `rows`), lr = lrScale / depth. Time is the number
+ * of steps until the mean squared error falls to `targetFraction` of the teacher's output variance
+ * E[y²]. The Mlp's biases start at 0 and train too; with zero-mean inputs and targets they stay
+ * near 0, so the network is the product W_D ⋯ W_1 of the analysis.
  */
 
 export type DeepLinearInit = 'orthogonal' | 'gaussian';

@@ -22,7 +22,7 @@ export {
 } from './errors.js';
 export { tensor, type Tensor } from './tensor.js';
 export { Rng, randomSeed } from './random.js';
-export * as init from './init/index.js';
+export * as init from './init-namespace.js';
 export * as ops from './ops/index.js';
 export * as data from './data/index.js';
 export {

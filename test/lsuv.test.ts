@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, ParamError, ShapeError } from '../src/errors.js';
-import { lsuv } from '../src/init/lsuv.js';
+import { lsuv } from '../src/nn/lsuv.js';
 import { ACTIVATIONS } from '../src/nn/activations.js';
 import { Mlp } from '../src/nn/mlp.js';
 import { referenceForward } from '../src/nn/reference.js';

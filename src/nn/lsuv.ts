@@ -1,11 +1,11 @@
 import { DataError, ParamError, ShapeError, show } from '../errors.js';
-import { forwardByLayer, meanAndVariance } from '../nn/layerwise.js';
-import { Mlp } from '../nn/mlp.js';
+import { orthogonal as orthogonalInit } from '../init/orthogonal.js';
 import { booleanOption, checkKeys, numberIn, positiveInteger } from '../options.js';
-import { checkInputs } from '../nn/targets.js';
 import { resolveRng, type RandomOptions } from '../random-fill.js';
 import type { Tensor } from '../tensor.js';
-import { orthogonal as orthogonalInit } from './orthogonal.js';
+import { forwardByLayer, meanAndVariance } from './layerwise.js';
+import { Mlp } from './mlp.js';
+import { checkInputs } from './targets.js';
 
 /** Options of {@link lsuv}. */
 export interface LsuvOptions extends RandomOptions {
@@ -27,16 +27,6 @@ export interface LsuvLayerReport {
   variance: number;
   /** Whether |variance − 1| < tolerance; false when maxIterations ran out first. */
   converged: boolean;
-}
-
-/**
- * An `nninit.Mlp`, described by the members LSUV's signature needs rather than imported: `nn`
- * derives its initializer names from this namespace's types, and the declaration bundler cannot
- * emit that import cycle. Anything that is not an Mlp is rejected at run time.
- */
-export interface LsuvModel {
-  readonly sizes: readonly number[];
-  setLayer(index: number, layer: { weight?: Tensor; bias?: Tensor }): void;
 }
 
 const LSUV_KEYS = ['tolerance', 'maxIterations', 'orthogonal', 'seed', 'rng'];
@@ -62,7 +52,7 @@ const LSUV_KEYS = ['tolerance', 'maxIterations', 'orthogonal', 'seed', 'rng'];
  * when a layer's output has variance 0 or ∞ on it (a constant batch, or a dead layer below: no
  * rescaling can reach 1), `E_PARAM` for bad options.
  */
-export function lsuv(mlp: LsuvModel, xBatch: Tensor, options?: LsuvOptions): LsuvLayerReport[] {
+export function lsuv(mlp: Mlp, xBatch: Tensor, options?: LsuvOptions): LsuvLayerReport[] {
   if (!(mlp instanceof Mlp)) throw new ParamError(`lsuv needs an nninit.Mlp, got ${show(mlp)}`);
   const o = checkKeys('lsuv', options, LSUV_KEYS);
   const tolerance = numberIn('tolerance', o.tolerance, { above: 0, below: 1 }, 0.1);

@@ -1,4 +1,5 @@
 import { ParamError, show } from './errors.js';
+import type { OptionKeys } from './options.js';
 import { heap, isReady, kernels, registerWarmup, withBuffers } from './runtime/index.js';
 import {
   blocksFor,
@@ -29,6 +30,9 @@ export interface RandomOptions {
   /** An existing stream to draw from (advances it). Takes precedence over `seed`. */
   rng?: Rng;
 }
+
+/** The keys of {@link RandomOptions}, for the option records of everything that takes them. */
+export const RANDOM_KEYS: OptionKeys<RandomOptions> = { seed: true, rng: true };
 
 /** The Rng an options object asks for: `rng`, else `new Rng(seed)`, else a fresh crypto seed. */
 export function resolveRng(options: RandomOptions = {}): Rng {

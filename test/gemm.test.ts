@@ -369,8 +369,8 @@ describe('ops.matmul', () => {
     const vector = tensor(new Float32Array(4), [4]);
     const cube = tensor(new Float32Array(8), [2, 2, 2]);
     expect(() => matmul(vector, matrix)).toThrowError(ShapeError);
-    expect(() => matmul(vector, matrix)).toThrowError(/a must be 2-D .* got shape \[4\]/);
-    expect(() => matmul(matrix, cube)).toThrowError(/b must be 2-D .* got shape \[2, 2, 2\]/);
+    expect(() => matmul(vector, matrix)).toThrowError(/a must be a 2-D Tensor .* got shape \[4\]/);
+    expect(() => matmul(matrix, cube)).toThrowError(/b must be a 2-D Tensor .* got shape \[2, 2, 2\]/);
     expect(() => matmul(matrix, { shape: [2, 3], data: new Float32Array(4) })).toThrowError(ShapeError);
     try {
       matmul(matrix, vector);

@@ -127,7 +127,7 @@ describe('lsuv', () => {
 
     it('a batch of the wrong width', () => {
       expect(() => lsuv(mlp, blobs(10, 19, 2, 1).x)).toThrow(ShapeError);
-      expect(() => lsuv(mlp, blobs(10, 19, 2, 1).x)).toThrow(/xBatch must have shape \[rows, 20\]/);
+      expect(() => lsuv(mlp, blobs(10, 19, 2, 1).x)).toThrow(/xBatch must be a 2-D Tensor of shape \[rows, 20\]/);
     });
 
     it('a layer whose output does not vary (all-zero batch, zero biases)', () => {

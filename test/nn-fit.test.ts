@@ -216,7 +216,7 @@ describe('bad data fails with typed errors naming the value', () => {
     await expect(mlp.fit(data.x, data.y.subarray(1), { epochs: 1 })).rejects.toThrowError(ShapeError);
     await expect(mlp.fit(data.x, data.y.subarray(1), { epochs: 1 })).rejects.toThrowError('x has 10 rows but y has 9 labels');
     const wrongWidth: Tensor = { shape: [10, 3], data: new Float32Array(30) };
-    expect(() => mlp.predict(wrongWidth)).toThrowError(/x must have shape \[rows, 12\].*got shape \[10, 3\]/);
+    expect(() => mlp.predict(wrongWidth)).toThrowError(/x must be a 2-D Tensor of shape \[rows, 12\].*got shape \[10, 3\]/);
   });
 
   it('NaN or infinity in x or in target rows is E_DATA with the position', async () => {

@@ -1,10 +1,10 @@
 import { ShapeError, show } from '../errors.js';
-import { fillNormal, resolveRng, type RandomOptions } from '../random-fill.js';
+import { fillNormal, RANDOM_KEYS, resolveRng, type RandomOptions } from '../random-fill.js';
 import { heap, kernels } from '../runtime/index.js';
 import { checkShape, sizeOf, type Tensor } from '../tensor.js';
 import { allocate } from './basic.js';
 import { readLayout, type LayoutOption } from './fans.js';
-import { checkOptions, nonNegativeNumber } from './options.js';
+import { checkOptions, nonNegativeNumber } from '../options.js';
 
 /** Options of {@link orthogonal}. */
 export interface OrthogonalOptions extends RandomOptions, LayoutOption {
@@ -47,7 +47,7 @@ function orthonormalColumns(m: number, n: number, fill: (a: Float64Array) => voi
  * @throws ParamError (`E_PARAM`) for a negative or non-finite gain, an unknown layout or option.
  */
 export function orthogonal(shape: readonly number[], options: OrthogonalOptions = {}): Tensor {
-  checkOptions('orthogonal', options, ['gain', 'layout', 'seed', 'rng']);
+  checkOptions('init.orthogonal', options, { gain: true, layout: true, ...RANDOM_KEYS });
   const dims = checkShape(shape);
   if (dims.length < 2) {
     throw new ShapeError(`orthogonal needs a shape with at least 2 dimensions, got ${show(dims)}`);

@@ -3,11 +3,11 @@ import { MemoryError, ParamError, show } from '../errors.js';
 import { adam, isOptimizer, learningRate, type Optimizer } from '../optim/optimizers.js';
 import type { Rng } from '../random.js';
 import { allocF32, heap, kernels, type F32Buffer } from '../runtime/index.js';
-import type { Tensor } from '../tensor.js';
+import { checkMatrix, type Tensor } from '../tensor.js';
 import type { DenseNet } from './network.js';
 import { nextTurn } from '../event-loop.js';
-import { booleanOption, checkKeys, numberIn, positiveInteger } from '../options.js';
-import { checkInputs, encodeTargets, type Targets } from './targets.js';
+import { booleanOption, checkOptions, numberIn, positiveInteger, type OptionKeys } from '../options.js';
+import { encodeTargets, type Targets } from './targets.js';
 
 /** Rows evaluated per forward pass when scoring validation data, predicting or evaluating. */
 export const EVAL_ROWS = 256;
@@ -86,7 +86,17 @@ export interface FitOptions {
   onBatch?: (log: BatchLog) => void;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'validation', 'shuffle', 'freeze', 'earlyStopping', 'onEpoch', 'onBatch'];
+const FIT_KEYS: OptionKeys<FitOptions> = {
+  epochs: true,
+  batchSize: true,
+  optimizer: true,
+  validation: true,
+  shuffle: true,
+  freeze: true,
+  earlyStopping: true,
+  onEpoch: true,
+  onBatch: true,
+};
 const MONITORS: readonly Monitor[] = ['loss', 'accuracy', 'valLoss', 'valAccuracy'];
 
 /** Rows and dense targets copied into wasm memory for the duration of a fit. */
@@ -148,7 +158,7 @@ interface Stopper {
 
 function stopper(options: unknown, hasValidation: boolean): Stopper | null {
   if (options === undefined) return null;
-  const o = checkKeys('earlyStopping', options, ['monitor', 'patience', 'minDelta', 'restoreBest']);
+  const o = checkOptions('earlyStopping', options as EarlyStoppingOptions, { monitor: true, patience: true, minDelta: true, restoreBest: true });
   const monitor = (o.monitor ?? (hasValidation ? 'valLoss' : 'loss')) as Monitor;
   if (!MONITORS.includes(monitor)) throw new ParamError(`earlyStopping.monitor must be one of ${MONITORS.map(show).join(', ')}, got ${show(o.monitor)}`);
   if (monitor.startsWith('val') && !hasValidation) {
@@ -185,7 +195,7 @@ function assertAlive(net: DenseNet): void {
 
 /** The training loop behind `Mlp.fit`: data goes into wasm once; each batch is a few kernel calls. */
 export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targets, options: FitOptions): Promise<History> {
-  const o = checkKeys('fit', options, FIT_KEYS);
+  const o = checkOptions('fit', options, FIT_KEYS);
   const epochs = positiveInteger('epochs', o.epochs);
   const batchSize = positiveInteger('batchSize', o.batchSize, 32);
   const optimizer = o.optimizer === undefined ? adam({ lr: 1e-3 }) : o.optimizer;
@@ -202,7 +212,7 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
   let trainY = y;
   let validation: { x: Tensor; y: Targets } | undefined;
   if (typeof o.validation === 'number') {
-    checkInputs(x, net.inputs);
+    checkMatrix(x, 'x', { cols: net.inputs, finite: true });
     // y is ids or a Tensor; the cast only picks one of splitValidation's overloads for the compiler.
     const split = splitValidation(x, y as Tensor, o.validation);
     trainX = split.train.x;
@@ -215,9 +225,9 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
     }
     validation = v as { x: Tensor; y: Targets };
   }
-  const rows = checkInputs(trainX, net.inputs);
+  const rows = checkMatrix(trainX, 'x', { cols: net.inputs, finite: true }).rows;
   const targets = encodeTargets(trainY, rows, net.outputs, net.shape.output);
-  const valRows = validation ? checkInputs(validation.x, net.inputs, 'validation.x') : 0;
+  const valRows = validation ? checkMatrix(validation.x, 'validation.x', { cols: net.inputs, finite: true }).rows : 0;
   const valTargets = validation ? encodeTargets(validation.y, valRows, net.outputs, net.shape.output, 'validation.y') : null;
   const stop = stopper(o.earlyStopping, validation !== undefined);
 

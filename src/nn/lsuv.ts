@@ -1,11 +1,10 @@
 import { DataError, ParamError, ShapeError, show } from '../errors.js';
 import { orthogonal as orthogonalInit } from '../init/orthogonal.js';
-import { booleanOption, checkKeys, numberIn, positiveInteger } from '../options.js';
-import { resolveRng, type RandomOptions } from '../random-fill.js';
-import type { Tensor } from '../tensor.js';
+import { booleanOption, checkOptions, numberIn, positiveInteger, type OptionKeys } from '../options.js';
+import { RANDOM_KEYS, resolveRng, type RandomOptions } from '../random-fill.js';
+import { checkMatrix, type Tensor } from '../tensor.js';
 import { forwardByLayer, meanAndVariance } from './layerwise.js';
 import { Mlp } from './mlp.js';
-import { checkInputs } from './targets.js';
 
 /** Options of {@link lsuv}. */
 export interface LsuvOptions extends RandomOptions {
@@ -29,7 +28,7 @@ export interface LsuvLayerReport {
   converged: boolean;
 }
 
-const LSUV_KEYS = ['tolerance', 'maxIterations', 'orthogonal', 'seed', 'rng'];
+const LSUV_KEYS: OptionKeys<LsuvOptions> = { tolerance: true, maxIterations: true, orthogonal: true, ...RANDOM_KEYS };
 
 /**
  * Layer-sequential unit-variance initialization (Mishkin & Matas, "All you need is a good init",
@@ -54,11 +53,11 @@ const LSUV_KEYS = ['tolerance', 'maxIterations', 'orthogonal', 'seed', 'rng'];
  */
 export function lsuv(mlp: Mlp, xBatch: Tensor, options?: LsuvOptions): LsuvLayerReport[] {
   if (!(mlp instanceof Mlp)) throw new ParamError(`lsuv needs an nninit.Mlp, got ${show(mlp)}`);
-  const o = checkKeys('lsuv', options, LSUV_KEYS);
+  const o = checkOptions('lsuv', options, LSUV_KEYS);
   const tolerance = numberIn('tolerance', o.tolerance, { above: 0, below: 1 }, 0.1);
   const maxIterations = positiveInteger('maxIterations', o.maxIterations, 10);
   const preInit = booleanOption('orthogonal', o.orthogonal, true);
-  const rows = checkInputs(xBatch, mlp.sizes[0], 'xBatch');
+  const rows = checkMatrix(xBatch, 'xBatch', { cols: mlp.sizes[0], finite: true }).rows;
   if (rows < 2) {
     throw new ShapeError(`xBatch has ${rows} row; LSUV estimates each layer's output variance across rows and needs at least 2 (a few hundred is typical)`);
   }

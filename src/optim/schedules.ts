@@ -1,4 +1,4 @@
-import { checkKeys, numberIn, positiveInteger } from '../options.js';
+import { checkOptions, numberIn, positiveInteger } from '../options.js';
 
 /**
  * A learning-rate schedule, evaluated once per epoch (like PyTorch schedulers stepped after each
@@ -18,7 +18,7 @@ export interface StepScheduleOptions {
 
 /** lr · gamma^⌊epoch / stepSize⌋, as torch.optim.lr_scheduler.StepLR. */
 export function stepSchedule(options: StepScheduleOptions): Schedule {
-  const o = checkKeys('stepSchedule', options, ['stepSize', 'gamma']);
+  const o = checkOptions('stepSchedule', options, { stepSize: true, gamma: true });
   const stepSize = positiveInteger('stepSize', o.stepSize);
   const gamma = numberIn('gamma', o.gamma, { above: 0 }, 0.1);
   return Object.freeze({
@@ -39,7 +39,7 @@ export interface CosineScheduleOptions {
  * for epoch ≤ epochs; held at minLr afterwards rather than rising again.
  */
 export function cosineSchedule(options: CosineScheduleOptions): Schedule {
-  const o = checkKeys('cosineSchedule', options, ['epochs', 'minLr']);
+  const o = checkOptions('cosineSchedule', options, { epochs: true, minLr: true });
   const epochs = positiveInteger('epochs', o.epochs);
   const minLr = numberIn('minLr', o.minLr, { min: 0 }, 0);
   return Object.freeze({

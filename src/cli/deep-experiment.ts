@@ -119,7 +119,7 @@ export async function runDeepExperiment(config: DeepConfig, progress?: Progress)
             batchSize: config.batchSize,
             optimizer: nninit.optim.adam({ lr: config.lr }),
             validation: test,
-            onEpoch: (log) => progress?.update(`${name}: epoch ${log.epoch + 1}/${config.epochs}, test accuracy ${log.valAccuracy!.toFixed(4)}`),
+            onEpoch: (log) => progress?.update(`${name}: epoch ${log.epoch}/${config.epochs}, test accuracy ${log.valAccuracy!.toFixed(4)}`),
           });
           runs.push({
             init,

@@ -158,7 +158,7 @@ export async function runExperiment(config: ExperimentConfig, progress?: Progres
           optimizer: nninit.optim.adam({ lr: config.lr }),
           validation: test,
           onEpoch: (log) =>
-            progress?.update(`${name}: epoch ${log.epoch + 1}/${config.epochs}, test accuracy ${log.valAccuracy!.toFixed(4)}`),
+            progress?.update(`${name}: epoch ${log.epoch}/${config.epochs}, test accuracy ${log.valAccuracy!.toFixed(4)}`),
         });
         runs.push({
           init,

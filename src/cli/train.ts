@@ -53,7 +53,7 @@ export async function trainCommand(args: string[], progress = new Progress()): P
       freeze: values['freeze-base'] ? Array.from({ length: layerCount - 1 }, (_, l) => l) : undefined,
       onEpoch: (log) =>
         progress.update(
-          `train: epoch ${log.epoch + 1}/${epochs}  loss ${log.loss.toFixed(4)}  accuracy ${log.accuracy.toFixed(4)}  (${train.source})`,
+          `train: epoch ${log.epoch}/${epochs}  loss ${log.loss.toFixed(4)}  accuracy ${log.accuracy.toFixed(4)}  (${train.source})`,
         ),
     });
     progress.done();

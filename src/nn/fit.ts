@@ -26,7 +26,7 @@ export interface EarlyStoppingOptions {
 }
 
 export interface EpochLog {
-  /** 0-based. */
+  /** 1-based epoch number, as the RBM's and the CLI's. */
   epoch: number;
   /** Mean training loss over the epoch's batches, and the fraction of training rows predicted right. */
   loss: number;
@@ -41,8 +41,9 @@ export interface EpochLog {
 }
 
 export interface BatchLog {
+  /** 1-based epoch number. */
   epoch: number;
-  /** 0-based within the epoch. */
+  /** 1-based batch number within the epoch. */
   batch: number;
   /** Rows in this batch. */
   rows: number;
@@ -57,9 +58,9 @@ export interface History {
   accuracy: number[];
   valLoss: number[];
   valAccuracy: number[];
-  /** True when early stopping ended training before `epochs`. */
+  /** True when early stopping, or `onEpoch` returning false, ended training before `epochs`. */
   stoppedEarly: boolean;
-  /** With early stopping: the epoch with the best monitored value. */
+  /** With early stopping: the (1-based) epoch with the best monitored value. */
   bestEpoch?: number;
   /** Wall-clock seconds of the whole fit. */
   seconds: number;
@@ -81,8 +82,11 @@ export interface FitOptions {
   /** Indices of layers whose weights and biases stay exactly as they are. */
   freeze?: readonly number[];
   earlyStopping?: EarlyStoppingOptions;
-  /** Called after each epoch; training waits for a returned promise. */
-  onEpoch?: (log: EpochLog) => void | Promise<void>;
+  /**
+   * Called after each epoch; training waits for a returned promise. Returning false (or a promise
+   * of false) stops training after this epoch, as it stops `RBM.fit`.
+   */
+  onEpoch?: (log: EpochLog) => void | boolean | Promise<void | boolean>;
   onBatch?: (log: BatchLog) => void;
 }
 
@@ -170,7 +174,7 @@ function stopper(options: unknown, hasValidation: boolean): Stopper | null {
     minDelta: numberIn('earlyStopping.minDelta', o.minDelta, { min: 0 }, 0),
     restoreBest: booleanOption('earlyStopping.restoreBest', o.restoreBest, false),
     best: NaN,
-    bestEpoch: -1,
+    bestEpoch: 0,
     wait: 0,
   };
 }
@@ -249,7 +253,7 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
     const k = kernels();
     const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], stoppedEarly: false, seconds: 0 };
 
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
       const epochStart = performance.now();
       const lr = learningRate(optimizer, epoch);
       if (shuffle) orderView().set(permutation(rows, shuffleRng));
@@ -257,7 +261,7 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
       const work = net.workspace(capacity);
       let lossSum = 0;
       let correct = 0;
-      for (let start = 0, batch = 0; start < rows; start += batchSize, batch++) {
+      for (let start = 0, batch = 1; start < rows; start += batchSize, batch++) {
         const count = Math.min(batchSize, rows - start);
         const indices = order.ptr + start * 4;
         k.nnGatherRows(train.x.ptr, net.inputs, indices, count, work.input.ptr);
@@ -280,8 +284,12 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
       history.accuracy.push(log.accuracy);
       history.valLoss.push(log.valLoss ?? NaN);
       history.valAccuracy.push(log.valAccuracy ?? NaN);
-      await onEpoch?.(log);
+      const verdict = await onEpoch?.(log);
       assertAlive(net);
+      if (verdict === false) {
+        history.stoppedEarly = epoch < epochs;
+        break;
+      }
 
       if (stop) {
         const value = log[stop.monitor] as number;
@@ -291,18 +299,18 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
           stop.wait = 0;
           snapshot?.view.set(net.params.view);
         } else if (++stop.wait >= stop.patience) {
-          history.stoppedEarly = epoch + 1 < epochs;
+          history.stoppedEarly = epoch < epochs;
           break;
         }
       }
-      if (epoch + 1 < epochs) {
+      if (epoch < epochs) {
         await nextTurn();
         assertAlive(net);
       }
     }
-    if (stop && stop.bestEpoch >= 0) {
+    if (stop && stop.bestEpoch >= 1) {
       history.bestEpoch = stop.bestEpoch;
-      if (snapshot && stop.bestEpoch !== history.epochs.length - 1) net.params.view.set(snapshot.view);
+      if (snapshot && stop.bestEpoch !== history.epochs.length) net.params.view.set(snapshot.view);
     }
     history.seconds = (performance.now() - started) / 1000;
     return history;

@@ -117,7 +117,7 @@ export function adamw(options: AdamOptions): AdamOptimizer {
   return adamLike('adamw', options, 0.01);
 }
 
-/** The learning rate for an epoch (0-based). */
+/** The learning rate for an epoch (1-based, as the logs number it). */
 export function learningRate(optimizer: Optimizer, epoch: number): number {
   return optimizer.schedule ? optimizer.schedule.rate(optimizer.lr, epoch) : optimizer.lr;
 }

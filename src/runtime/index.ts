@@ -1,4 +1,5 @@
 import { ParamError, WasmError, show } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { F32Buffer, WasmHeap } from './heap.js';
 import { findMemoryImport, sharedMemoryVariant } from './threads-binary.js';
 import { argumentLists, bindKernels, type KernelName, type Kernels, type WasmExports } from './kernels.generated.js';
@@ -177,6 +178,11 @@ function notice(reason: string, line: string): void {
  * `ready({ threads })` also sets how many threads matrix products use (see ReadyOptions).
  */
 export function ready(options?: ReadyOptions): Promise<void> {
+  try {
+    checkOptions('ready', options, { threads: true });
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const base = readyOnce();
   const threads = options?.threads;
   if (threads === undefined) return base;

@@ -47,6 +47,17 @@ export default defineConfig([
     esbuildPlugins: [workerImportsMainEntry],
   },
   {
+    // TF.js adapters; @tensorflow/* stay external (optional peers of this entry only).
+    entry: { tfjs: 'src/tfjs/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'es2022',
+    platform: 'neutral',
+    external: [/^@tensorflow\//],
+    esbuildPlugins: [workerImportsMainEntry],
+  },
+  {
     entry: { cli: 'src/cli/index.ts' },
     format: ['esm'],
     sourcemap: true,

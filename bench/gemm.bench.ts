@@ -1,9 +1,13 @@
 // GEMM throughput: nninit's packed SIMD kernel beside TF.js's wasm backend (4.22, SIMD, one
-// thread) and a plain JS loop (the f64-accumulating reference), in GFLOPS (2·m·n·k per product).
-// Run: `npm run bench` (builds first), or `npx vite-node bench/gemm.bench.ts` after a build.
+// thread), a plain JS loop (the f64-accumulating reference) and, where Debian's python3-numpy is
+// installed, numpy's sgemm on one OpenBLAS thread (native code: AVX2/AVX-512 FMA), in GFLOPS
+// (2·m·n·k per product). Every row is also given as a share of this machine's 128-bit peak: the
+// register-only f32x4 multiply-add loop of bench/roofline.ts, run in nninit's process in every
+// turn. Run: `npm run bench` (builds first), or `npx vite-node bench/gemm.bench.ts` after a build.
 //
-// Each peer lives in its own process (GEMM_BENCH_PEER=nninit|tfjs|js makes this file one), so
-// no peer's heap, JIT or wasm memory touches another's. The coordinator keeps all three alive and
+// Each peer lives in its own process (GEMM_BENCH_PEER=nninit|tfjs|js makes this file one; numpy
+// is bench/native/peers.py speaking the same protocol), so no peer's heap, JIT or memory touches
+// another's. The coordinator keeps all three alive and
 // has them take turns one timed sample at a time: on a machine shared with other work, load
 // comes in bursts of seconds, and samples taken in turns see the same bursts. Ratios are medians
 // of the ratios within each turn; a second table gives each peer's fastest sample and their ratio. Every product is warmed up first (V8 swaps in optimized wasm
@@ -11,10 +15,12 @@
 // gemmInto on wasm heap buffers; TF.js: tf.matMul on wasm tensors, results disposed unread).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { nativeAvailable, nativeEnv, nativeVersions, PEERS_SCRIPT, PYTHON } from './native.js';
+import { calibrate, compileProbes, cpuDescription, instantiateProbes } from './roofline.js';
 
 interface Row {
   name: string;
@@ -25,13 +31,15 @@ interface Row {
   transB: boolean;
   /** Whether the plain JS loop runs it too (it is slow). */
   js: boolean;
+  /** Whether numpy runs it too (NN products only: a transposed numpy operand is a view, not a product form). */
+  numpy?: boolean;
 }
 
 const ROWS: Row[] = [
   { name: '128³', m: 128, n: 128, k: 128, transA: false, transB: false, js: true },
-  { name: '512³', m: 512, n: 512, k: 512, transA: false, transB: false, js: false },
-  { name: '1024³', m: 1024, n: 1024, k: 1024, transA: false, transB: false, js: false },
-  { name: '[128×784]·[784×256]', m: 128, n: 256, k: 784, transA: false, transB: false, js: true },
+  { name: '512³', m: 512, n: 512, k: 512, transA: false, transB: false, js: false, numpy: true },
+  { name: '1024³', m: 1024, n: 1024, k: 1024, transA: false, transB: false, js: false, numpy: true },
+  { name: '[128×784]·[784×256]', m: 128, n: 256, k: 784, transA: false, transB: false, js: true, numpy: true },
   { name: 'xᵀg [784×128]ᵀ·[128×256]', m: 784, n: 256, k: 128, transA: true, transB: false, js: true },
   { name: 'g·Wᵀ [128×256]·[784×256]ᵀ', m: 128, n: 784, k: 256, transA: false, transB: true, js: true },
   { name: 'NT 512³', m: 512, n: 512, k: 512, transA: false, transB: true, js: false },
@@ -39,9 +47,13 @@ const ROWS: Row[] = [
 ];
 
 const PEERS = ['nninit', 'tfjs', 'js'] as const;
-type Peer = (typeof PEERS)[number];
+type Peer = (typeof PEERS)[number] | 'numpy';
 /** Suffix of nninit's NN product on a transposed row's shape, for the "within 15% of NN" check. */
 const SAME_SHAPE_NN = ' | NN';
+/** nninit's case for the roofline probe: register-only f32x4 multiply + add (bench/roofline.ts). */
+const PEAK = 'peak';
+/** numpy's case name for a row: ASCII, for the line protocol with Python. */
+const numpyCase = (row: Row) => `row${ROWS.indexOf(row)}`;
 
 const flops = (row: Row) => 2 * row.m * row.n * row.k;
 
@@ -65,12 +77,19 @@ function randomValues(length: number): Float32Array {
 // --- peer side: a process that times the products it is asked for --------------------------------
 
 /** The products one peer can run, by case name (a row name, or a row name + SAME_SHAPE_NN). */
-async function peerCases(peer: Peer): Promise<Map<string, () => void>> {
+async function peerCases(peer: Peer): Promise<{ cases: Map<string, () => void>; peakFlops?: number }> {
   const cases = new Map<string, () => void>();
+  let peakFlops: number | undefined;
   if (peer === 'nninit') {
     const { ready, allocF32 } = await import('../src/runtime/index.js');
     const { gemmInto, reserveGemmWorkspace } = await import('../src/ops/gemm.js');
     await ready();
+    // The probe runs in this process, between this process's products, so that a share of peak is
+    // measured against what this process gets of the core in the same seconds.
+    const probe = (await instantiateProbes(await compileProbes())).mulAdd;
+    const iterations = calibrate(probe, 0.5);
+    peakFlops = probe.flopsPerIteration * iterations;
+    cases.set(PEAK, () => probe.run(iterations));
     for (const row of ROWS) reserveGemmWorkspace(row.m, row.n, row.k);
     for (const row of ROWS) {
       const { m, n, k, transA, transB } = row;
@@ -111,7 +130,7 @@ async function peerCases(peer: Peer): Promise<Map<string, () => void>> {
       cases.set(row.name, () => referenceGemm(transA, transB, m, n, k, 1, a, transA ? m : k, b, transB ? k : n, 0, c, n));
     }
   }
-  return cases;
+  return { cases, peakFlops };
 }
 
 /**
@@ -121,10 +140,10 @@ async function peerCases(peer: Peer): Promise<Map<string, () => void>> {
  * (CPU time leaves out the time the scheduler gave to other processes).
  */
 async function servePeer(peer: Peer): Promise<void> {
-  const cases = await peerCases(peer);
+  const { cases, peakFlops } = await peerCases(peer);
   const batches = new Map<string, number>();
   const reply = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
-  reply({ cases: [...cases.keys()] });
+  reply({ cases: [...cases.keys()], peakFlops });
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, ...rest] = line.split(' ');
     const fn = cases.get(rest.join(' '));
@@ -152,15 +171,23 @@ async function servePeer(peer: Peer): Promise<void> {
 
 interface PeerProcess {
   cases: Set<string>;
+  /** Flops of one call of nninit's PEAK case. */
+  peakFlops?: number;
   request(command: string): Promise<Record<string, unknown>>;
   close(): void;
 }
 
 function startPeer(peer: Peer): Promise<PeerProcess> {
-  const child = spawn('npx', ['vite-node', fileURLToPath(import.meta.url)], {
-    env: { ...process.env, GEMM_BENCH_PEER: peer },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child =
+    peer === 'numpy'
+      ? spawn(PYTHON, [PEERS_SCRIPT, 'gemm-serve', ...ROWS.filter((r) => r.numpy).map((r) => `${numpyCase(r)}=${r.m},${r.n},${r.k}`)], {
+          env: nativeEnv(1),
+          stdio: ['pipe', 'pipe', 'inherit'],
+        })
+      : spawn('npx', ['vite-node', fileURLToPath(import.meta.url)], {
+          env: { ...process.env, GEMM_BENCH_PEER: peer },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
   const waiting: Array<{ resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void }> = [];
   let failure: Error | undefined;
   child.on('exit', (code) => {
@@ -177,6 +204,7 @@ function startPeer(peer: Peer): Promise<PeerProcess> {
     });
   return next().then((hello) => ({
     cases: new Set(hello.cases as string[]),
+    peakFlops: hello.peakFlops as number | undefined,
     request(command: string) {
       const answer = next();
       child.stdin!.write(`${command}\n`);
@@ -199,10 +227,12 @@ interface Participant {
 async function coordinate(): Promise<void> {
   const samplesPerRow = Math.max(3, Math.floor(Number(process.env.GEMM_BENCH_SAMPLES ?? 15)) || 15);
   const loadBefore = loadavg()[0];
+  const withNumpy = nativeAvailable(['numpy'], 'numpy sgemm rows');
   const peers = new Map<Peer, PeerProcess>();
-  for (const peer of PEERS) peers.set(peer, await startPeer(peer));
+  for (const peer of [...PEERS, ...(withNumpy ? (['numpy'] as const) : [])]) peers.set(peer, await startPeer(peer));
+  const peakFlops = peers.get('nninit')!.peakFlops!;
 
-  const results = [];
+  const results: Array<{ row: Row; participants: Participant[] }> = [];
   for (const row of ROWS) {
     const participants: Participant[] = [];
     const join = (label: string, peer: Peer, caseName: string) => {
@@ -213,6 +243,8 @@ async function coordinate(): Promise<void> {
     join('nninitNN', 'nninit', row.name + SAME_SHAPE_NN);
     join('tfjs', 'tfjs', row.name);
     join('js', 'js', row.name);
+    if (withNumpy) join('numpy', 'numpy', numpyCase(row));
+    join(PEAK, 'nninit', PEAK);
     console.error(`gemm bench: ${row.name} (${participants.map((p) => p.label).join(', ')})`);
     for (const p of participants) await p.peer.request(`warm ${p.caseName}`);
     for (let turn = 0; turn < samplesPerRow; turn++) {
@@ -230,14 +262,29 @@ async function coordinate(): Promise<void> {
   const loadAfter = loadavg()[0];
 
   const date = new Date().toISOString().slice(0, 10);
-  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const cpu = cpuDescription();
   console.log(
-    `\nGEMM f32, single thread — ${date}, ${cpu} (${cpus().length} vCPUs), Node ${process.version}, ` +
-      `${samplesPerRow} samples per product, load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}`,
+    `\nGEMM f32, single thread — ${date}, ${cpu}, Node ${process.version}, ` +
+      `${samplesPerRow} samples per product, load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}` +
+      (withNumpy ? `; numpy peer: ${nativeVersions(['numpy'])}, 1 thread` : ''),
+  );
+  const peakGflops = (ms: number) => peakFlops / ms / 1e6;
+  const allPeakMs = (clock: Clock) => results.flatMap(({ participants }) => participants.find((p) => p.label === PEAK)!.samples[clock]);
+  const peakMs = allPeakMs('cpuMs');
+  console.log(
+    `\n128-bit peak (bench/roofline.ts: register-only f32x4 multiply + add, in nninit's process, one sample in every turn), ` +
+      `GFLOPS by CPU time: median ${peakGflops(median(peakMs)).toFixed(1)} ` +
+      `(${peakGflops(quantile(peakMs, 0.75)).toFixed(1)}–${peakGflops(quantile(peakMs, 0.25)).toFixed(1)}), fastest ${peakGflops(Math.min(...peakMs)).toFixed(1)}`,
   );
   const summarize = (row: Row, participants: Participant[], clock: Clock) => {
     const by = new Map(participants.map((p) => [p.label, p.samples[clock]]));
     const gflops = (ms: number) => flops(row) / ms / 1e6;
+    /** Median over turns of a peer's GFLOPS ÷ the probe's in the same turn. */
+    const shareOfPeak = (label: string) => {
+      const ms = by.get(label);
+      const peak = by.get(PEAK)!;
+      return ms && median(ms.map((t, i) => gflops(t) / peakGflops(peak[i])));
+    };
     const figure = (label: string) => {
       const ms = by.get(label);
       // Quartiles of time, turned into GFLOPS: the slow quartile gives the low figure.
@@ -254,15 +301,29 @@ async function coordinate(): Promise<void> {
       const ms = by.get(label);
       return ms && gflops(Math.min(...ms));
     };
+    const bestOver = (other: string) =>
+      by.has('nninit') && by.has(other) ? Math.min(...by.get(other)!) / Math.min(...by.get('nninit')!) : undefined;
     return {
       bestNninit: best('nninit'),
       bestTfjs: best('tfjs'),
-      bestOverTfjs: by.has('nninit') && by.has('tfjs') ? Math.min(...by.get('tfjs')!) / Math.min(...by.get('nninit')!) : undefined,
+      bestNumpy: best('numpy'),
+      bestOverTfjs: bestOver('tfjs'),
+      bestOverNumpy: bestOver('numpy'),
       nninit: figure('nninit'),
       tfjs: figure('tfjs'),
       js: figure('js'),
+      numpy: figure('numpy'),
       nninitNN: figure('nninitNN'),
+      peak: (() => {
+        const ms = by.get(PEAK)!;
+        return { median: peakGflops(median(ms)), best: peakGflops(Math.min(...ms)) };
+      })(),
+      nninitOfPeak: shareOfPeak('nninit'),
+      tfjsOfPeak: shareOfPeak('tfjs'),
+      numpyOfPeak: shareOfPeak('numpy'),
+      bestNninitOfPeak: by.has('nninit') ? Math.min(...by.get(PEAK)!) / Math.min(...by.get('nninit')!) * (flops(row) / peakFlops) : undefined,
       overTfjs: pairedSpeedup('tfjs'),
+      overNumpy: pairedSpeedup('numpy'),
       // nninit's transposed product relative to its NN one: 1 = as fast, 0.85 = 15% slower.
       toNN: (() => {
         const speedup = pairedSpeedup('nninitNN');
@@ -271,31 +332,44 @@ async function coordinate(): Promise<void> {
     };
   };
 
+  const percent = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).toFixed(0)}%`);
+  const times = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(2)}×`);
+  const value = (x: number | undefined, digits: number) => (x === undefined ? '—' : x.toFixed(digits));
   for (const clock of ['cpuMs', 'wallMs'] as const) {
     const title =
       clock === 'cpuMs' ? 'CPU time (what each peer does while it runs)' : 'wall clock (includes time other processes took)';
-    console.log(`\nGFLOPS by ${title}: median (interquartile range)\n`);
-    console.log('| product | nninit | TF.js wasm | JS loop | nninit / TF.js | nninit vs its NN, same shape |');
-    console.log('|---|---|---|---|---|---|');
+    console.log(`\nGFLOPS by ${title}: median (interquartile range); % of peak: median over turns of nninit ÷ the probe\n`);
+    console.log('| product | nninit | % of peak | TF.js wasm | numpy | JS loop | nninit / TF.js | nninit / numpy | nninit vs its NN, same shape |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
     for (const { row, participants } of results) {
       const s = summarize(row, participants, clock);
       const cell = (f: { median: number; low: number; high: number } | undefined) =>
         f ? `${f.median.toFixed(1)} (${f.low.toFixed(1)}–${f.high.toFixed(1)})` : '—';
       console.log(
-        `| ${row.name} | ${cell(s.nninit)} | ${cell(s.tfjs)} | ${s.js ? s.js.median.toFixed(2) : '—'} | ` +
-          `${s.overTfjs ? `${s.overTfjs.toFixed(2)}×` : '—'} | ${s.toNN ? `${(100 * s.toNN).toFixed(0)}%` : '—'} |`,
+        `| ${row.name} | ${cell(s.nninit)} | ${percent(s.nninitOfPeak)} | ${cell(s.tfjs)} | ${cell(s.numpy)} | ${value(s.js?.median, 2)} | ` +
+          `${times(s.overTfjs)} | ${times(s.overNumpy)} | ${percent(s.toNN)} |`,
       );
     }
   }
-  // On a shared host, load comes in windows that slow FP-bound code most; the fastest sample of
-  // each peer shows what it does undisturbed (the medians above stay the headline figures).
-  console.log(`\nGFLOPS by CPU time, fastest of ${samplesPerRow} samples per peer\n`);
-  console.log('| product | nninit | TF.js wasm | nninit / TF.js |');
-  console.log('|---|---|---|---|');
+  console.log('\nShare of the 128-bit peak by CPU time, median over turns of each peer ÷ the probe in the same turn ' +
+    '(numpy runs native 256/512-bit FMA code, so it can pass 100%)\n');
+  console.log('| product | probe GFLOPS | nninit | TF.js wasm | numpy |');
+  console.log('|---|---|---|---|---|');
   for (const { row, participants } of results) {
     const s = summarize(row, participants, 'cpuMs');
-    const value = (x: number | undefined, digits: number, unit = '') => (x === undefined ? '—' : `${x.toFixed(digits)}${unit}`);
-    console.log(`| ${row.name} | ${value(s.bestNninit, 1)} | ${value(s.bestTfjs, 1)} | ${value(s.bestOverTfjs, 2, '×')} |`);
+    console.log(`| ${row.name} | ${s.peak.median.toFixed(1)} | ${percent(s.nninitOfPeak)} | ${percent(s.tfjsOfPeak)} | ${percent(s.numpyOfPeak)} |`);
+  }
+  // On a shared host, load comes in windows that slow FP-bound code most; the fastest sample of
+  // each peer shows what it does undisturbed (the medians above stay the headline figures).
+  console.log(`\nGFLOPS by CPU time, fastest of ${samplesPerRow} samples per peer (% of peak: nninit's fastest ÷ the probe's fastest)\n`);
+  console.log('| product | nninit | % of peak | TF.js wasm | numpy | nninit / TF.js | nninit / numpy |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const { row, participants } of results) {
+    const s = summarize(row, participants, 'cpuMs');
+    console.log(
+      `| ${row.name} | ${value(s.bestNninit, 1)} | ${percent(s.bestNninitOfPeak)} | ${value(s.bestTfjs, 1)} | ${value(s.bestNumpy, 1)} | ` +
+        `${times(s.bestOverTfjs)} | ${times(s.bestOverNumpy)} |`,
+    );
   }
   console.log('');
   for (const { row, participants } of results) {
@@ -304,9 +378,26 @@ async function coordinate(): Promise<void> {
       const s = summarize(row, participants, clock);
       const round = (x: number | undefined) => (x === undefined ? undefined : +x.toPrecision(4));
       return {
-        gflops: { nninit: round(s.nninit?.median), tfjs: round(s.tfjs?.median), js: round(s.js?.median), nninitNN: round(s.nninitNN?.median) },
+        gflops: {
+          nninit: round(s.nninit?.median),
+          tfjs: round(s.tfjs?.median),
+          js: round(s.js?.median),
+          numpy: round(s.numpy?.median),
+          nninitNN: round(s.nninitNN?.median),
+          peak: round(s.peak.median),
+        },
+        ofPeak: { nninit: round(s.nninitOfPeak), tfjs: round(s.tfjsOfPeak), numpy: round(s.numpyOfPeak) },
         nninitOverTfjs: round(s.overTfjs),
-        best: { nninit: round(s.bestNninit), tfjs: round(s.bestTfjs), nninitOverTfjs: round(s.bestOverTfjs) },
+        nninitOverNumpy: round(s.overNumpy),
+        best: {
+          nninit: round(s.bestNninit),
+          tfjs: round(s.bestTfjs),
+          numpy: round(s.bestNumpy),
+          peak: round(s.peak.best),
+          nninitOfPeak: round(s.bestNninitOfPeak),
+          nninitOverTfjs: round(s.bestOverTfjs),
+          nninitOverNumpy: round(s.bestOverNumpy),
+        },
         nninitToNN: round(s.toNN),
       };
     };
@@ -325,6 +416,7 @@ async function coordinate(): Promise<void> {
         date,
         cpu,
         node: process.version,
+        numpy: withNumpy ? nativeVersions(['numpy']) : undefined,
       }),
     );
   }

@@ -10,7 +10,9 @@
 // RBM_BENCH_ROUNDS rounds (default 3), so load from other processes hits them alike. A process
 // loads the digits, trains one warm-up epoch (V8 swaps in optimized wasm only after a while), then
 // times RBM_BENCH_EPOCHS epochs (default 3) in one run. Figures are medians over rounds, in wall
-// clock and in CPU time (which excludes time the scheduler gave to other processes).
+// clock and in CPU time (which excludes time the scheduler gave to other processes; with threads
+// it adds up every thread's). RBM_BENCH_THREADS=2 (or another count) adds nninit on that many
+// threads (`ready({ threads })`, same bits) as a peer; the TF.js peers always run on one.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
@@ -26,10 +28,13 @@ const TRAIN_SIZE = 8000;
 const QUALITY_EPOCHS = 10;
 const SEED = 1;
 
-const SPEED_PEERS = ['nninit', 'tfjs-natural', 'tfjs-tuned'] as const;
-type SpeedPeer = (typeof SPEED_PEERS)[number];
-const PEER_LABELS: Record<SpeedPeer, string> = {
+/** Threads of the extra nninit peer (RBM_BENCH_THREADS), or 1 for none. */
+const THREADS = Number(process.env.RBM_BENCH_THREADS ?? 1);
+const THREADED_PEER = `nninit-${THREADS}threads`;
+const SPEED_PEERS = ['nninit', ...(THREADS > 1 ? [THREADED_PEER] : []), 'tfjs-natural', 'tfjs-tuned'];
+const PEER_LABELS: Record<string, string> = {
   nninit: 'nninit RBM.fit (CD-1, shuffled)',
+  [THREADED_PEER]: `nninit RBM.fit (CD-1, shuffled), ${THREADS} threads`,
   'tfjs-natural': 'TF.js wasm, natural (matMul transpose flags)',
   'tfjs-tuned': 'TF.js wasm, tuned (explicit transposes)',
 };
@@ -57,18 +62,20 @@ async function timeEpochs(train: (epochs: number) => Promise<void>, epochs: numb
 
 const emitTiming = (peer: string, timing: Timing) => console.log(JSON.stringify({ peer, ...timing }));
 
-async function runNninit(epochs: number): Promise<void> {
-  const { ready } = await import('../src/runtime/index.js');
+async function runNninit(epochs: number, threads: number): Promise<void> {
+  const { ready, threads: threadsInUse } = await import('../src/runtime/index.js');
   const { RBM } = await import('../src/rbm/index.js');
-  await ready();
+  await ready({ threads });
+  if (threadsInUse() !== threads) throw new Error(`nninit runs on ${threadsInUse()} threads, not ${threads}`);
   const x = await digits();
   const rbm = new RBM({ nVisible: N_VISIBLE, nHidden: N_HIDDEN, seed: SEED });
   // Per-epoch statistics off: the TF.js peers compute none either.
   const train = async (count: number) => {
     await rbm.fit(x, { epochs: count, batchSize: BATCH, learningRate: LEARNING_RATE, momentum: 0.5, monitorSize: 0 });
   };
-  emitTiming('nninit', await timeEpochs(train, epochs));
+  emitTiming(threads > 1 ? THREADED_PEER : 'nninit', await timeEpochs(train, epochs));
   rbm.dispose();
+  await ready({ threads: 1 });
 }
 
 async function runQuality(): Promise<void> {
@@ -204,7 +211,7 @@ function coordinate(): void {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   const ours = rates.get('nninit')!;
   console.log(
-    `\nRBM CD-1 ${N_VISIBLE}→${N_HIDDEN}, batch ${BATCH}, lr ${LEARNING_RATE}, ${TRAIN_SIZE} MNIST digits, single thread — ${date}, ${cpu}, ` +
+    `\nRBM CD-1 ${N_VISIBLE}→${N_HIDDEN}, batch ${BATCH}, lr ${LEARNING_RATE}, ${TRAIN_SIZE} MNIST digits, TF.js on one thread — ${date}, ${cpu}, ` +
       `Node ${process.version}, ${rounds} rounds × ${epochs} epochs after a warm-up epoch, load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}\n`,
   );
   console.log('| peer | samples/s (wall) | range | samples/s (CPU time) | nninit ÷ peer (wall) | nninit ÷ peer (CPU) |');
@@ -248,7 +255,8 @@ function coordinate(): void {
 const peer = process.env.RBM_BENCH_PEER;
 const epochs = Number(process.env.RBM_BENCH_EPOCHS ?? 3);
 if (peer === undefined) coordinate();
-else if (peer === 'nninit') await runNninit(epochs);
+else if (peer === 'nninit') await runNninit(epochs, 1);
+else if (peer === THREADED_PEER) await runNninit(epochs, THREADS);
 else if (peer === 'quality') await runQuality();
 else if (peer === 'tfjs-natural') await runTfjs('natural', epochs);
 else if (peer === 'tfjs-tuned') await runTfjs('tuned', epochs);

@@ -60,7 +60,7 @@ export {
   type VisibleUnits,
 } from './rbm/index.js';
 export * as viz from './viz/index.js';
-export { diagnose, Diagnostics, type LayerDiagnostics, type Histogram } from './diagnose/index.js';
+export { diagnose, Diagnostics, type LayerDiagnostics, type Histogram, type DiagnoseOptions, type JacobianSpectrum } from './diagnose/index.js';
 export { load, save, type Model } from './io/models.js';
 export type { LoadOptions } from './io/model-format.js';
 export { encodeSafetensors, decodeSafetensors, type Safetensors, type DecodeSafetensorsOptions } from './io/safetensors.js';

@@ -3,11 +3,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { evalCommand } from '../src/cli/eval.js';
-import { Progress } from '../src/cli/experiment.js';
-import { pretrainCommand } from '../src/cli/pretrain.js';
-import { trainCommand } from '../src/cli/train.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Progress, runCommand, UsageError, type Io } from '../src/cli/command.js';
+import { evaluate } from '../src/cli/eval.js';
+import { pretrain } from '../src/cli/pretrain.js';
+import { train } from '../src/cli/train.js';
 import * as nninit from '../src/index.js';
 import { loadFile, saveFile } from '../src/node/index.js';
 import { ready } from '../src/runtime/index.js';
@@ -19,16 +19,21 @@ import { ready } from '../src/runtime/index.js';
 
 let dir: string;
 const progressLines: string[] = [];
-const progress = () => new Progress({ isTTY: false, write: (text: string) => progressLines.push(text) } as unknown as NodeJS.WriteStream);
+const printed: string[] = [];
+const progress = (): Io => ({
+  print: (text) => printed.push(text),
+  progress: new Progress({ isTTY: false, write: (text: string) => progressLines.push(text) } as unknown as NodeJS.WriteStream),
+});
+const pretrainCommand = (args: string[], io: Io) => runCommand(pretrain, args, io);
+const trainCommand = (args: string[], io: Io) => runCommand(train, args, io);
+const evalCommand = (args: string[], io: Io) => runCommand(evaluate, args, io);
 const SMALL = ['--train-size', '600', '--test-size', '300'];
 
 beforeAll(async () => {
   await ready();
   dir = await mkdtemp(join(tmpdir(), 'nninit-weights-'));
-  vi.spyOn(console, 'log').mockImplementation(() => {});
 });
 afterAll(async () => {
-  vi.restoreAllMocks();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -101,7 +106,8 @@ describe('usage errors name the problem', () => {
     await expect(trainCommand([], progress())).rejects.toThrow(/--from is required/);
     await expect(pretrainCommand(['--layers', '784,0'], progress())).rejects.toThrow(/--layers must be a positive integer, got "0"/);
     await expect(evalCommand([join(dir, 'absent.safetensors')], progress())).rejects.toThrow(/cannot read ".*absent\.safetensors"/);
-    await expect(evalCommand([], progress())).rejects.toThrow(/eval takes one model file, got none/);
+    await expect(evalCommand([], progress())).rejects.toThrow(/nninit eval takes <mlp.safetensors>, got none/);
+    await expect(trainCommand(['--from', 'x', '--epochs', '1e1'], progress())).rejects.toThrow(UsageError);
     await expect(evalCommand(['a', '--data', dir], progress())).rejects.toThrow(nninit.ParamError);
 
     const rbmPath = join(dir, 'rbm.safetensors');
@@ -112,7 +118,13 @@ describe('usage errors name the problem', () => {
     const narrow = join(dir, 'narrow.safetensors');
     await saveFile(new nninit.Mlp({ layers: [10, 3], seed: 1 }), narrow);
     await expect(evalCommand([narrow, ...SMALL], progress())).rejects.toThrow(/the model takes 10 inputs but the data \(bundled digits, test part of seed 0\) has 784 features per row/);
-    await expect(trainCommand(['--from', narrow, '--activation', 'tanh', ...SMALL], progress())).rejects.toThrow(/its activation is fixed by its weights/);
+    await expect(trainCommand(['--from', narrow, '--activation', 'tanh', ...SMALL], progress())).rejects.toThrow(/--activation tanh: .* its activation is fixed by its weights/);
+
+    const threeClasses = join(dir, 'three-classes.safetensors');
+    await saveFile(new nninit.Mlp({ layers: [784, 3], seed: 1 }), threeClasses);
+    const labels = /the data \(bundled digits, (train|test) part of seed 0\) has labels up to 9 but the network has 3 outputs; /;
+    await expect(evalCommand([threeClasses, ...SMALL], progress())).rejects.toThrow(labels);
+    await expect(trainCommand(['--from', threeClasses, ...SMALL], progress())).rejects.toThrow(/has labels up to 9 .*give --outputs as many as there are classes/);
 
     const corrupt = join(dir, 'corrupt.safetensors');
     await writeFile(corrupt, (await readFile(narrow)).subarray(0, 40));
@@ -173,14 +185,14 @@ describe('the built package (dist/, which npm test builds first)', () => {
     }
     expect(trained[1]).toEqual(trained[0]);
     const bad = await run(process.execPath, [cli, 'scales', '--threads', 'many']).catch((error: { code: number; stderr: string }) => error);
-    expect(bad).toMatchObject({ code: 1 });
-    expect((bad as { stderr: string }).stderr).toMatch(/^nninit: E_PARAM: --threads must be a positive integer or auto, got "many"/);
+    expect(bad).toMatchObject({ code: 2 });
+    expect((bad as { stderr: string }).stderr).toMatch(/^nninit scales: --threads must be an integer from 1 to 256, got "many"/);
   });
 
   it('the cli lists the weights commands and reports a bad file as E_FORMAT', async () => {
     const cli = join(dist, 'cli.js');
     const { stdout } = await run(process.execPath, [cli, 'help']);
-    for (const command of ['nninit pretrain', 'nninit train --from', 'nninit eval']) expect(stdout).toContain(command);
+    for (const command of ['pretrain', 'train', 'eval']) expect(stdout).toMatch(new RegExp(`^  ${command} +[a-z]`, 'm'));
     const bad = join(dir, 'bad.safetensors');
     await writeFile(bad, new Uint8Array(16));
     const failure = await run(process.execPath, [cli, 'eval', bad]).catch((error: { code: number; stderr: string }) => error);

@@ -85,13 +85,31 @@ describe('DBN', () => {
     expect(c[0].W.data).not.toEqual(a[0].W.data);
   });
 
+  it('checks every option before the first layer trains', async () => {
+    const dbn = new DBN({ layers: [24, 12, 6], seed: 1 });
+    const x = patterns(40, 2);
+    const trained: number[] = [];
+    const onLayer = ({ layer }: LayerDone) => void trained.push(layer);
+    // Validation data only the first RBM could read (24 columns): an unknown option of pretrain.
+    await expect(dbn.pretrain(x, { ...OPTIONS, onLayer, validation: x } as never)).rejects.toThrowError(
+      /DBN.pretrain: unknown option "validation"/,
+    );
+    // Bad values fail as DBN.pretrain's, whatever the layer.
+    await expect(dbn.pretrain(x, { ...OPTIONS, onLayer, batchSize: 0 })).rejects.toThrowError(/batchSize must be an integer/);
+    await expect(dbn.pretrain(x, { ...OPTIONS, onLayer, momentum: 1 })).rejects.toThrowError(ParamError);
+    await expect(dbn.pretrain(x, { ...OPTIONS, onLayer: 'log' } as never)).rejects.toThrowError(/onLayer must be a function/);
+    await expect(dbn.pretrain(x, null as never)).rejects.toThrowError(/DBN.pretrain: options must be an object/);
+    expect(trained).toEqual([]);
+    expect(dbn.isPretrained).toBe(false);
+  });
+
   it('rejects misuse with typed errors', async () => {
     expect(() => new DBN({ layers: [24] })).toThrowError(ShapeError);
     expect(() => new DBN({ layers: [24, 8], visible: 'binary' as never })).toThrowError(/visible must be 'bernoulli' or 'gaussian', got "binary"/);
     const dbn = new DBN({ layers: [24, 8], seed: 1 });
     expect(() => dbn.toMlp({ outputs: 2 })).toThrowError(ParamError);
     expect(() => dbn.toMlp({ outputs: 2 })).toThrowError(/pretrain/);
-    await expect(dbn.pretrain(patterns(10, 1), { epochs: 1, learningrate: 1 } as never)).rejects.toThrowError(/learningrate/);
+    await expect(dbn.pretrain(patterns(10, 1), { epochs: 1, learningrate: 1 } as never)).rejects.toThrowError(/DBN.pretrain: unknown option "learningrate"/);
     const wide: Tensor = { shape: [10, 25], data: new Float32Array(250) };
     await expect(dbn.pretrain(wide, { epochs: 1 })).rejects.toThrowError(ShapeError);
     await dbn.pretrain(patterns(40, 2), { ...OPTIONS, epochs: 1 });

@@ -1,18 +1,17 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Progress, runCommand, UsageError } from '../src/cli/command.js';
+import { resolveExperiment } from '../src/cli/experiment.js';
 import {
-  experimentCommand,
+  classic,
+  classicFiles,
   experimentTable,
   FULL,
-  Progress,
   runExperiment,
   targetChecks,
-  writeResults,
   type ExperimentResult,
   type RunResult,
-} from '../src/cli/experiment.js';
+} from '../src/cli/experiments/classic.js';
+import { experimentCommand } from '../src/cli/experiments/harness.js';
 import { ParamError } from '../src/errors.js';
 import { ready } from '../src/runtime/index.js';
 
@@ -54,19 +53,19 @@ describe('the experiment', () => {
     expect(table).toHaveLength(2 + 3);
   });
 
-  it('writes the results JSON and an SVG chart', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'nninit-experiment-'));
-    try {
-      const { json, svg } = await writeResults(result, out);
-      const saved = JSON.parse(await readFile(json, 'utf8')) as ExperimentResult;
-      expect(saved.runs.map((r) => r.accuracy)).toEqual(result.runs.map((r) => r.accuracy));
-      expect(saved.config).toEqual(SMALL);
-      const chart = await readFile(svg, 'utf8');
-      expect(chart.startsWith('<svg')).toBe(true);
-      for (const label of ['He normal', 'DBN-pretrained', 'zeros', 'test accuracy']) expect(chart).toContain(label);
-    } finally {
-      await rm(out, { recursive: true, force: true });
-    }
+  it('makes the results JSON and an SVG chart with a line per run', () => {
+    const files = classicFiles(result);
+    expect(Object.keys(files)).toEqual(['experiment.json', 'experiment.svg']);
+    const saved = JSON.parse(files['experiment.json']) as ExperimentResult;
+    expect(saved.runs.map((r) => r.accuracy)).toEqual(result.runs.map((r) => r.accuracy));
+    expect(saved.config).toEqual(SMALL);
+    const chart = files['experiment.svg'];
+    expect(chart.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    for (const label of ['He normal', 'DBN-pretrained', 'zeros', 'test accuracy']) expect(chart).toContain(label);
+    // Two panels (full range and zoom) for the one activation, a line of 2 epochs per run in each.
+    const lines = [...chart.matchAll(/<g class="line" aria-label="([^"]+)">(.*?)<\/g>/g)];
+    expect(lines.map((m) => m[1])).toEqual(['zeros', 'He normal', 'DBN-pretrained', 'zeros', 'He normal', 'DBN-pretrained']);
+    for (const [, , marks] of lines) expect(marks.match(/<circle /g)).toHaveLength(2);
   });
 });
 
@@ -111,24 +110,33 @@ describe('target checks', () => {
 });
 
 describe('experiment command options', () => {
+  const command = experimentCommand(classic);
   it.each([
     [['--epochs', '0'], /--epochs must be a positive integer, got "0"/],
     [['--inits', 'he,orthogonal'], /--inits takes .* got "orthogonal"/],
     [['--activation', 'tanh'], /--activation takes .* got "tanh"/],
-    [['--seed=-1'], /--seed must be an integer >= 0/],
-  ])('%j is E_PARAM', async (args, message) => {
-    await expect(experimentCommand(args)).rejects.toThrowError(ParamError);
-    await expect(experimentCommand(args)).rejects.toThrowError(message);
+    [['--seed=-1'], /--seed must be an integer >= 0, got "-1"/],
+    [['--seed', '-1'], /--seed must be an integer >= 0, got "-1"/],
+    [['--seeds', '3'], /unknown option --seeds/],
+  ])('%j is a usage error (E_PARAM)', async (args, message) => {
+    await expect(runCommand(command, args)).rejects.toThrowError(UsageError);
+    await expect(runCommand(command, args)).rejects.toThrowError(ParamError);
+    await expect(runCommand(command, args)).rejects.toThrowError(message);
   });
 });
 
-describe('Progress on a terminal', () => {
-  it('rewrites one line in place and clears it when done', () => {
-    const writes: string[] = [];
-    const progress = new Progress({ isTTY: true, write: (t: string) => writes.push(t) } as unknown as NodeJS.WriteStream);
-    progress.update('long first line');
-    progress.update('short');
-    progress.done();
-    expect(writes).toEqual(['\rlong first line', '\rshort          ', '\r     \r']);
+describe('nninit experiment [<name>]', () => {
+  const resolved = (args: string[]) => {
+    const { command, args: rest } = resolveExperiment(args);
+    return [command.name, rest];
+  };
+
+  it('runs the classic comparison without a name, and others by name; --deep is the older spelling of deep', () => {
+    expect(resolved([])).toEqual(['experiment classic', []]);
+    expect(resolved(['--quick', '--seed', '2'])).toEqual(['experiment classic', ['--quick', '--seed', '2']]);
+    expect(resolved(['classic', '--quick'])).toEqual(['experiment classic', ['--quick']]);
+    expect(resolved(['deep', '--quick'])).toEqual(['experiment deep', ['--quick']]);
+    expect(resolved(['--quick', '--deep', '--seeds', '2'])).toEqual(['experiment deep', ['--quick', '--seeds', '2']]);
+    expect(() => resolveExperiment(['bogus'])).toThrow(/unknown experiment "bogus"; the experiments are classic, deep/);
   });
 });

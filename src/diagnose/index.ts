@@ -1,4 +1,4 @@
-import { formatTable } from '../cli/table.js';
+import { formatTable } from '../text-table.js';
 import { ParamError, show } from '../errors.js';
 import type { ActivationName } from '../nn/activations.js';
 import { forwardByLayer, meanAndVariance } from '../nn/layerwise.js';
@@ -6,6 +6,9 @@ import { gradientsOf, Mlp } from '../nn/mlp.js';
 import { activate } from '../nn/reference.js';
 import type { Targets } from '../nn/targets.js';
 import type { Tensor } from '../tensor.js';
+import { describeJacobian, jacobianRequest, jacobianSpectrum, type DiagnoseOptions, type JacobianSpectrum } from './jacobian.js';
+
+export type { DiagnoseOptions, JacobianSpectrum } from './jacobian.js';
 
 /** Bins of each layer's activation histogram. */
 export const HISTOGRAM_BINS = 20;
@@ -49,6 +52,8 @@ export class Diagnostics {
     /** Mean loss on the batch; null without labels. */
     readonly loss: number | null,
     readonly layers: LayerDiagnostics[],
+    /** Singular values of ∂logits/∂x; null unless diagnose was asked `{ jacobian: true }`. */
+    readonly jacobian: JacobianSpectrum | null = null,
   ) {}
 
   /** Gradient norm of the first layer over that of the last hidden layer; null without labels or hidden layers. */
@@ -71,6 +76,7 @@ export class Diagnostics {
     ]);
     const notes = [`${this.rows} rows; ${SATURATION_RULES[this.activation] ?? `${this.activation} does not saturate`}`];
     if (this.loss !== null) notes.push(`loss ${formatNumber(this.loss)}; grad norm of layer 0 / last hidden layer: ${formatNumber(this.gradientRatio ?? NaN)}`);
+    if (this.jacobian !== null) notes.push(describeJacobian(this.jacobian));
     return `${formatTable(header, rows)}\n${notes.join('\n')}`;
   }
 
@@ -140,14 +146,20 @@ function saturationOf(activation: ActivationName, y: Float64Array, units: number
  * runs), so the report shows what training will see. The batch is processed at once, so the
  * model's workspace grows to hold its rows: pass a batch (a few hundred rows), not a whole data set.
  *
+ * With `{ jacobian: true }` the report also holds the singular values of the input–output
+ * Jacobian at the first few rows (`report.jacobian`, see {@link JacobianSpectrum}): how far the
+ * start is from dynamical isometry. Labels are optional for it: `diagnose(mlp, x, undefined, { jacobian: true })`.
+ *
  * ```ts
  * const report = nninit.diagnose(mlp, batch.x, batch.y);
  * console.log(String(report)); // a table
  * report.layers[0].gradientNorm;
+ * nninit.diagnose(mlp, batch.x, undefined, { jacobian: true }).jacobian; // { singularValues, meanSquared, max, inputs }
  * ```
  */
-export function diagnose(mlp: Mlp, x: Tensor, y?: Targets): Diagnostics {
+export function diagnose(mlp: Mlp, x: Tensor, y?: Targets, options?: DiagnoseOptions): Diagnostics {
   if (!(mlp instanceof Mlp)) throw new ParamError(`diagnose needs an nninit.Mlp, got ${show(mlp)}`);
+  const jacobian = jacobianRequest(options);
   const hidden = mlp.activation;
   const lastLayer = mlp.sizes.length - 2;
   const layers: LayerDiagnostics[] = [];
@@ -180,5 +192,5 @@ export function diagnose(mlp: Mlp, x: Tensor, y?: Targets): Diagnostics {
       layers[l].gradientNorm = Math.sqrt(squares);
     });
   }
-  return new Diagnostics(x.shape[0], hidden.name, loss, layers);
+  return new Diagnostics(x.shape[0], hidden.name, loss, layers, jacobian && jacobianSpectrum(mlp, x, jacobian));
 }

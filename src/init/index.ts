@@ -33,6 +33,7 @@ export { eye, dirac } from './identity.js';
 export type { DiracOptions } from './identity.js';
 export { fromTensor } from './from-tensor.js';
 export type { FromTensorOptions } from './from-tensor.js';
+export { meanField, criticalPoint, type MeanFieldOptions, type CriticalPointOptions, type MeanField, type MeanFieldPhase, type MeanFieldActivation } from './mean-field.js';
 export { calculateGain } from './gain.js';
 export type { Nonlinearity } from './gain.js';
 export { fans } from './fans.js';

@@ -64,6 +64,11 @@ export function releaseGemmWorkspace(): void {
 export const PARALLEL_MIN_WORK = 1 << 21;
 let parallelMinWork = PARALLEL_MIN_WORK;
 
+/** Whether a product of `work` = m·n·k multiply-adds is worth splitting (the RBM kernels split at the same threshold). */
+export function worthSplitting(work: number): boolean {
+  return work >= parallelMinWork;
+}
+
 /** Sets the split threshold on m·n·k (tests use 0 to split every product); returns the old one. */
 export function setParallelMinWork(work: number): number {
   const old = parallelMinWork;

@@ -1,7 +1,8 @@
 /*
  * The RBM's math in plain TypeScript with f64 arithmetic: the reference the wasm kernels
- * (assembly/rbm.ts) are tested against, and the exact computations by enumeration behind
- * `RBM.logLikelihood`.
+ * (assembly/rbm-*.ts) are tested against, including exact log-likelihoods and gradients by
+ * enumeration. Only tests and benches import it; the model's own exact log-partition runs in
+ * wasm (exact.ts).
  *
  * Energy, with W [nHidden, nVisible], visible bias b and hidden bias c:
  *   Bernoulli visible units:  E(v, h) = −b·v − c·h − hᵀWv
@@ -9,11 +10,13 @@
  * Free energy F(v) = −log Σ_h e^−E(v,h) = −b·v − Σ_j softplus(c_j + W_j·v)  (Bernoulli; ½‖v − b‖² for Gaussian).
  *
  * Random draws follow the kernels' layout: element (r, c) of a sampled rows × cols matrix uses
- * word c mod 4 of block base + r·⌈cols/4⌉ + ⌊c/4⌋ (see assembly/rbm.ts).
+ * word c mod 4 of block base + r·⌈cols/4⌉ + ⌊c/4⌋ (see assembly/rbm/common.ts).
  */
 import { boxMuller, Rng, wordToUniform01 } from '../random.js';
+import { enumeratedLayer } from './exact.js';
+import type { VisibleUnits } from './options.js';
 
-export type VisibleUnits = 'bernoulli' | 'gaussian';
+export type { VisibleUnits } from './options.js';
 
 export interface RbmParameters {
   readonly nVisible: number;
@@ -24,9 +27,6 @@ export interface RbmParameters {
   readonly visibleBias: ArrayLike<number>;
   readonly hiddenBias: ArrayLike<number>;
 }
-
-/** Most units of a layer that the exact computations enumerate (2^20 states). */
-export const MAX_ENUMERATED_UNITS = 20;
 
 export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
@@ -160,14 +160,6 @@ class LogSumExp {
   get value(): number {
     return this.max + Math.log(this.sum);
   }
-}
-
-/** Which layer an exact computation enumerates: the smaller one that can be, or null. */
-export function enumeratedLayer(p: Pick<RbmParameters, 'nVisible' | 'nHidden' | 'visible'>): 'visible' | 'hidden' | null {
-  const visibleOk = p.visible === 'bernoulli' && p.nVisible <= MAX_ENUMERATED_UNITS;
-  const hiddenOk = p.nHidden <= MAX_ENUMERATED_UNITS;
-  if (visibleOk && (!hiddenOk || p.nVisible <= p.nHidden)) return 'visible';
-  return hiddenOk ? 'hidden' : null;
 }
 
 /** Log of the unnormalized marginal of a hidden state h with visible input a = b + Wᵀh: log Σ_v e^−E(v,h) − c·h. */

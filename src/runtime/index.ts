@@ -139,7 +139,7 @@ async function initialize(): Promise<void> {
 /** Options of `ready()`. */
 export interface ReadyOptions {
   /**
-   * Threads for matrix products (GEMM): a count, or `'auto'` for the machine's logical cores
+   * Threads for matrix products (GEMM) and the RBM's kernels: a count, or `'auto'` for the machine's logical cores
    * (at most 16). Left out, the thread setting stays as it is (one thread unless set before).
    * More than 1 needs SharedArrayBuffer and workers: in browsers a cross-origin isolated page
    * (COOP `same-origin` + COEP `require-corp`). Where that is impossible nninit runs on one
@@ -152,14 +152,15 @@ export interface ReadyOptions {
 const AUTO_MAX_THREADS = 16;
 const MAX_THREADS = 256;
 /** Kernels the workers can run, by index (a pool call names its function by index). */
-export const POOL_FUNCTIONS = ['gemm'] as const satisfies ReadonlyArray<KernelName & keyof typeof argumentLists>;
+export const POOL_FUNCTIONS = ['gemm', 'rbmHiddenStep', 'rbmVisibleStep', 'rbmUpdateWeights', 'rbmFreeEnergy', 'rbmPseudoLikelihood'] as const satisfies ReadonlyArray<KernelName & keyof typeof argumentLists>;
 
 /** A kernel the workers can run. */
 export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 
 /** The call of `name` with these named arguments, for `ThreadPool.run`. */
 export function poolCall<K extends PoolFunction>(name: K, args: Parameters<(typeof argumentLists)[K]>[0]): PoolCall {
-  return { fn: POOL_FUNCTIONS.indexOf(name), args: argumentLists[name](args) };
+  const list = argumentLists[name] as (a: typeof args) => number[];
+  return { fn: POOL_FUNCTIONS.indexOf(name), args: list(args) };
 }
 
 let configuring: Promise<unknown> = Promise.resolve();

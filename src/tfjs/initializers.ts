@@ -122,7 +122,6 @@ export abstract class NninitInitializer extends TfInitializerBase {
    * @throws ShapeError (`E_SHAPE`) for a shape the initializer cannot fill (fewer than 2
    *   dimensions for a fan-based one, not 2-D for sparse and eye, not 3–5-D for dirac).
    * @throws ParamError (`E_PARAM`) for an invalid option or a dtype other than float32.
-   * @throws WasmError (`E_WASM`) from `orthogonal` before `nninit.ready()` has resolved.
    */
   override apply(shape: TfShape, dtype?: DataType): TfTensor {
     const what = `nninitTf.${this.calledAs}`;

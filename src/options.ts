@@ -22,18 +22,11 @@ export type OptionKeys<T> = { readonly [K in keyof T]-?: true };
  */
 export function checkOptions<T extends object>(
   what: string,
-  options: T | undefined,
+  options: T | null | undefined,
   keys: NoInfer<OptionKeys<T>>,
 ): { readonly [K in keyof T]?: unknown } {
-  return checkKeys(what, options, Object.keys(keys));
-}
-
-/**
- * The check of {@link checkOptions} on a hand-kept list of names.
- * @deprecated Only src/rbm and src/dbn still call it; they move to {@link checkOptions} and this goes.
- */
-export function checkKeys(what: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (options === undefined) return {};
+  const allowed = Object.keys(keys);
   if (options instanceof Rng) {
     throw new ParamError(`${what}: options must be an object; pass a stream as { rng }, not the Rng itself`);
   }
@@ -46,7 +39,7 @@ export function checkKeys(what: string, options: unknown, allowed: readonly stri
       throw new ParamError(`${what}: unknown option ${show(key)} (${takes})`);
     }
   }
-  return options as Record<string, unknown>;
+  return options as { readonly [K in keyof T]?: unknown };
 }
 
 interface Range {

@@ -47,6 +47,7 @@ describe('matrix arguments', () => {
     ['data.standardize', (x) => nninit.data.standardize(x)],
     ['viz.filters', (x) => nninit.viz.filters(x, { width: 2, height: 1 })],
     ['init.lsuv', (x) => nninit.init.lsuv(mlp(), x)],
+    ['RBM.transform', (x) => new nninit.RBM({ nVisible: 2, nHidden: 3, seed: 1 }).transform(x)],
   ];
 
   it('a non-Tensor is E_PARAM wherever a matrix is taken', () => {

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nninit from '../src/index.js';
-import * as ref from '../src/ops/elementwise-reference.js';
+import * as ref from './reference/elementwise.js';
 import { heap, kernels, ready, withBuffers, type Kernels } from '../src/runtime/index.js';
 
 /*
- * Every kernel of assembly/elementwise.ts against the f64 reference in src/ops/elementwise-reference.ts.
+ * Every kernel of assembly/elementwise.ts against the f64 reference in test/reference/elementwise.ts.
  *
  * Accuracy bounds asserted here (err = |kernel − f64 reference|; measured worst cases in brackets):
  *   sigmoid   err ≤ 1e-6 and err ≤ 5e-7·|ref|               [abs 8.9e-8, rel 1.5e-7]

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nninit from '../src/index.js';
 import { ParamError, ShapeError } from '../src/errors.js';
 import { gemmInto, releaseGemmWorkspace } from '../src/ops/gemm.js';
-import { referenceGemm } from '../src/ops/reference.js';
+import { referenceGemm } from './reference/gemm.js';
 import { allocF32, heap, kernels, type F32Buffer } from '../src/runtime/index.js';
 import { tensor } from '../src/tensor.js';
 

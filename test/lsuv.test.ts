@@ -3,7 +3,7 @@ import { DataError, ParamError, ShapeError } from '../src/errors.js';
 import { lsuv } from '../src/nn/lsuv.js';
 import { ACTIVATIONS } from '../src/nn/activations.js';
 import { Mlp } from '../src/nn/mlp.js';
-import { referenceForward } from '../src/nn/reference.js';
+import { referenceForward } from './reference/nn.js';
 import { ready } from '../src/runtime/index.js';
 import type { Tensor } from '../src/tensor.js';
 import { blobs, f64 } from './nn-helpers.js';

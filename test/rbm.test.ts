@@ -6,7 +6,7 @@ import { standardize } from '../src/data/index.js';
 import { Rng } from '../src/random.js';
 import { heap } from '../src/runtime/index.js';
 import { RBM, type RbmWeights } from '../src/rbm/index.js';
-import * as ref from '../src/rbm/reference.js';
+import * as ref from './reference/rbm.js';
 import type { Tensor } from '../src/tensor.js';
 
 beforeAll(() => nninit.ready());

@@ -1,7 +1,7 @@
 import { DataError, ParamError, show } from '../errors.js';
 import { forwardByLayer } from '../nn/layerwise.js';
 import { networkOf, type Mlp } from '../nn/mlp.js';
-import { activationDerivative } from '../nn/reference.js';
+import { activationDerivative } from '../nn/activations.js';
 import { gemmInto, reserveGemmWorkspace } from '../ops/gemm.js';
 import { booleanOption, checkOptions, positiveInteger } from '../options.js';
 import { heap, withBuffers } from '../runtime/index.js';

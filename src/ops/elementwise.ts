@@ -69,7 +69,7 @@ export function logSoftmax(t: Tensor): Tensor {
 }
 
 // V8 first runs each kernel as baseline code and swaps in optimized code on a later call, once the
-// function has used up a budget of loop iterations × body size (WASM-NOTES). Two calls on 64K
+// function has used up a budget of loop iterations × body size (docs/wasm-notes.md). Two calls on 64K
 // elements use it up for every kernel here (three on 4K left even sigmoid unoptimized).
 const WARMUP_LENGTH = 1 << 16;
 const WARMUP_CALLS = 2;

@@ -48,7 +48,7 @@ const warmups: Array<() => void> = [];
 
 /**
  * Registers a function run once at `ready()` so that V8 replaces each hot kernel's baseline
- * (Liftoff) code with optimized code before users time anything (WASM-NOTES).
+ * (Liftoff) code with optimized code before users time anything (docs/wasm-notes.md).
  */
 export function registerWarmup(fn: () => void): void {
   warmups.push(fn);

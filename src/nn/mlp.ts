@@ -169,8 +169,8 @@ export class Mlp {
 
   /**
    * Trains on (x, y): x a Tensor [rows, inputs], y class ids or a Tensor [rows, outputs]. Resolves
-   * with the history once every epoch ran (or early stopping ended it); yields to the event loop
-   * between epochs.
+   * with the history once every epoch ran (or early stopping, or `onEpoch` returning false, ended
+   * it); yields to the event loop between epochs. Epochs are numbered from 1 in the logs.
    */
   async fit(x: Tensor, y: Targets, options: FitOptions): Promise<History> {
     const net = this.alive();

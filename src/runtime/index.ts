@@ -319,8 +319,8 @@ export function kernels(): Kernels {
 }
 
 /**
- * The module's exports as compiled, every kernel positional: for the runtime and tests of the
- * boundary itself, and for callers not yet moved to {@link kernels}.
+ * The module's exports as compiled, every kernel positional: for tests of the boundary itself.
+ * Code calls {@link kernels}.
  */
 export function wasmExports(): WasmExports {
   return runtime().exports;

@@ -42,7 +42,12 @@ export interface LayerDone {
 
 /** RBM training options, applied to every layer, plus per-layer callbacks. */
 export interface PretrainOptions extends Omit<RbmFitOptions, 'onEpoch' | 'validation'> {
-  onEpoch?: (layer: number, stats: EpochStats) => void;
+  /**
+   * Called after each epoch of each layer, with the RBM being trained (valid during the call only:
+   * read `rbm.weights` there, e.g. to draw the filters as they form). Returning false (or a promise
+   * of false) ends that layer's training, as it ends `RBM.fit`; the next layer then trains.
+   */
+  onEpoch?: (layer: number, stats: EpochStats, rbm: RBM) => void | boolean | Promise<void | boolean>;
   onLayer?: (done: LayerDone) => void | Promise<void>;
 }
 
@@ -149,7 +154,7 @@ export class DBN {
         seed: seeds.int(0xffffffff),
       });
       try {
-        const history = await rbm.fit(input, { ...rbmOptions, onEpoch: onEpoch && ((stats) => onEpoch(layer, stats)) });
+        const history = await rbm.fit(input, { ...rbmOptions, onEpoch: onEpoch && ((stats) => onEpoch(layer, stats, rbm)) });
         trained.push(rbm.weights);
         histories.push(history);
         await onLayer?.({ layer, rbm, input, history });

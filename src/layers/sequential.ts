@@ -184,7 +184,7 @@ export class Sequential {
     if (o) this.checkBatchNormRows(flat, o);
     this.fitting = true;
     try {
-      return await fitNet(net.asFitTarget(), this.shuffleRng, flat, y, o);
+      return await fitNet(net, this.shuffleRng, flat, y, o);
     } finally {
       this.fitting = false;
     }
@@ -245,7 +245,7 @@ export class Sequential {
     return withBuffers([flat.data.length, targets.length], (xBuffer, targetBuffer) => {
       xBuffer.write(flat.data);
       targetBuffer.write(targets);
-      const { lossSum, correct } = scoreRows(net.asFitTarget(), xBuffer.ptr, targetBuffer.ptr, rows);
+      const { lossSum, correct } = scoreRows(net, xBuffer.ptr, targetBuffer.ptr, rows);
       return { loss: lossSum / net.lossCount(rows), accuracy: correct / rows };
     });
   }

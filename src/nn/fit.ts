@@ -4,9 +4,10 @@ import { adam, isOptimizer, learningRate, type Optimizer } from '../optim/optimi
 import type { Rng } from '../random.js';
 import { allocF32, heap, kernels, type F32Buffer } from '../runtime/index.js';
 import { checkMatrix, type Tensor } from '../tensor.js';
-import type { DenseNet } from './network.js';
 import { nextTurn } from '../event-loop.js';
 import { booleanOption, checkOptions, numberIn, positiveInteger, type OptionKeys } from '../options.js';
+import type { OptimizerState, ParamRange } from '../optim/state.js';
+import type { OutputName } from './activations.js';
 import { encodeTargets, type Targets } from './targets.js';
 
 /** Rows evaluated per forward pass when scoring validation data, predicting or evaluating. */
@@ -103,6 +104,38 @@ const FIT_KEYS: OptionKeys<FitOptions> = {
 };
 const MONITORS: readonly Monitor[] = ['loss', 'accuracy', 'valLoss', 'valAccuracy'];
 
+/**
+ * What the fit loop needs of a network living in wasm memory: Mlp's `DenseNet` and Sequential's
+ * `SequentialNet` both are one, so both train by the same loop, batch for batch. Pointers are
+ * byte offsets into wasm memory; rows are contiguous, `inputs` (or `outputs`) floats each.
+ */
+export interface FitNetwork {
+  readonly inputs: number;
+  readonly outputs: number;
+  /** Layers that `freeze` indexes. */
+  readonly layerCount: number;
+  readonly isFreed: boolean;
+  readonly shape: { readonly output: OutputName };
+  readonly params: F32Buffer;
+  readonly grads: F32Buffer;
+  /**
+   * Staging for batches of up to `rows` rows (at least that many; possibly reallocated, so fetched
+   * again after anything else may have grown it). `outputs` holds each layer's output, the last the logits.
+   */
+  workspace(rows: number): { readonly rows: number; readonly input: F32Buffer; readonly targets: F32Buffer; readonly outputs: readonly { readonly ptr: number }[] };
+  /** Inference forward pass (a Sequential's layers in evaluation mode); returns the logits' pointer. */
+  forward(input: number, rows: number): number;
+  /** Forward and backward pass of one batch into `grads` (for the trainable layers); returns the summed loss. */
+  backward(input: number, targets: number, rows: number, trainable: readonly boolean[]): number;
+  /** Summed loss of the logits against the targets; writes its gradient at `grad` unless it is 0. */
+  lossSum(logits: number, targets: number, rows: number, grad: number): number;
+  /** What a summed loss over `rows` rows is divided by for the mean. */
+  lossCount(rows: number): number;
+  countCorrect(logits: number, targets: number, rows: number): number;
+  trainableRanges(trainable: readonly boolean[]): ParamRange[];
+  optimizerFor(optimizer: Optimizer): OptimizerState;
+}
+
 /** Rows and dense targets copied into wasm memory for the duration of a fit. */
 interface Resident {
   rows: number;
@@ -121,7 +154,7 @@ function resident(x: Tensor, targets: Float32Array, rows: number, held: F32Buffe
 }
 
 /** Summed loss and correct rows of `rows` contiguous rows, in chunks the workspace holds. */
-export function scoreRows(net: DenseNet, x: number, targets: number, rows: number): { lossSum: number; correct: number } {
+export function scoreRows(net: FitNetwork, x: number, targets: number, rows: number): { lossSum: number; correct: number } {
   let lossSum = 0;
   let correct = 0;
   const chunk = net.workspace(Math.min(rows, EVAL_ROWS)).rows;
@@ -193,12 +226,12 @@ function improves(s: Stopper, value: number): boolean {
   return s.monitor.endsWith('ccuracy') ? value > s.best + s.minDelta : value < s.best - s.minDelta;
 }
 
-function assertAlive(net: DenseNet): void {
+function assertAlive(net: FitNetwork): void {
   if (net.isFreed) throw new MemoryError('the model was disposed during fit()');
 }
 
-/** The training loop behind `Mlp.fit`: data goes into wasm once; each batch is a few kernel calls. */
-export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targets, options: FitOptions): Promise<History> {
+/** The training loop behind `Mlp.fit` and `Sequential.fit`: data goes into wasm once; each batch is a few kernel calls. */
+export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Targets, options: FitOptions): Promise<History> {
   const o = checkOptions('fit', options, FIT_KEYS);
   const epochs = positiveInteger('epochs', o.epochs);
   const batchSize = positiveInteger('batchSize', o.batchSize, 32);

@@ -41,13 +41,13 @@ export interface LayerDone {
 }
 
 /** RBM training options, applied to every layer, plus per-layer callbacks. */
-export interface PretrainOptions extends Omit<RbmFitOptions, 'onEpoch' | 'validation'> {
+export interface PretrainOptions extends Omit<RbmFitOptions, 'onEpoch' | 'validation' | 'logLikelihood'> {
   onEpoch?: (layer: number, stats: EpochStats) => void;
   onLayer?: (done: LayerDone) => void | Promise<void>;
 }
 
-/** RBM.fit's options but validation data (which only the first layer could read), and onLayer. */
-const PRETRAIN_OPTION_NAMES = [...FIT_OPTION_NAMES.filter((name) => name !== 'validation'), 'onLayer'];
+/** RBM.fit's options but validation data and log-likelihood estimates (which only the first layer could read), and onLayer. */
+const PRETRAIN_OPTION_NAMES = [...FIT_OPTION_NAMES.filter((name) => name !== 'validation' && name !== 'logLikelihood'), 'onLayer'];
 
 export interface ToMlpOptions {
   /** Units of the new output layer. */

@@ -13,8 +13,22 @@
 // the steps are cut into calls: a split over threads or calls changes no bit.
 import { philoxWords16 } from './philox';
 import { expLanes, log1pUnitLanes, sigmoidLanes } from './simd-math';
-import { STRIP, STRIP_BYTES, TAIL_BIAS_OFFSET, TAIL_IN_OFFSET, TAIL_OUT_OFFSET, WORDS_OFFSET, bernoulliMask, loadTail, sampleLanes, touch } from './rbm/common';
-import { hiddenInputs } from './rbm/products';
+import { SCRATCH_BYTES, STRIP, STRIP_BYTES, TAIL_BIAS_OFFSET, TAIL_IN_OFFSET, TAIL_OUT_OFFSET, WORDS_OFFSET, bernoulliMask, loadTail, sampleLanes, touch } from './rbm/common';
+import { hiddenInputs, hiddenProductBytes } from './rbm/products';
+
+/** Where the runs' hidden inputs, active lists and counts start in a workspace: after the hidden product's scratch. */
+// @ts-ignore: decorator
+@inline function runScratch(runs: i32, nVisible: i32): usize {
+  return (SCRATCH_BYTES + hiddenProductBytes(runs, nVisible) + 63) & ~(<usize>63);
+}
+
+/**
+ * Bytes of workspace rbmAisSteps needs for `runs` runs: the hidden product's scratch, then W·v
+ * (runs × nHidden f32), the active lists (runs × nHidden i32) and their counts (runs i32).
+ */
+export function rbmAisWorkspaceBytes(runs: i32, nVisible: i32, nHidden: i32): usize {
+  return runScratch(runs, nVisible) + (<usize>runs * <usize>nHidden << 3) + (<usize>runs << 2);
+}
 
 /** Philox blocks of one part (hidden or visible) of a run's draws at one step: 4 per strip of 16 units. */
 // @ts-ignore: decorator
@@ -241,11 +255,11 @@ function visibleHalf(
  * zeroes its log-weight; step k ≥ 1 adds log p*_k(v) − log p*_{k−1}(v) at the run's state v
  * (logWeights: f64 per run), then, below lastStep, moves v by one Gibbs step at β_k.
  *
- * `states` [runs, nVisible] carries the runs' visible states between calls, `pre` (runs ×
- * nHidden floats), `active` (runs × nHidden i32) and `counts` (runs i32) are scratch; runFirst is
- * the index of the first of these runs among all (its random words depend on it); W comes packed
- * both ways (rbmPackWeights, rbmPackStrips); biasShift = b − a. `workspace` holds
- * rbmWorkspaceBytes(runs, nVisible, nHidden) bytes.
+ * `states` [runs, nVisible] carries the runs' visible states between calls; runFirst is the
+ * index of the first of these runs among all (its random words depend on it); W comes packed both
+ * ways (rbmPackWeights, rbmPackStrips); `biases` holds a (the base model's visible biases), b − a
+ * (nVisible floats each) and c (nHidden floats). `workspace` holds rbmAisWorkspaceBytes(runs,
+ * nVisible, nHidden) bytes.
  */
 export function rbmAisSteps(
   states: usize,
@@ -254,17 +268,12 @@ export function rbmAisSteps(
   nHidden: i32,
   packedWeights: usize,
   packedStrips: usize,
-  hiddenBias: usize,
-  baseBias: usize,
-  biasShift: usize,
+  biases: usize,
   betas: usize,
   stepFirst: i32,
   stepEnd: i32,
   lastStep: i32,
   logWeights: usize,
-  pre: usize,
-  active: usize,
-  counts: usize,
   runFirst: i32,
   k0: u32,
   k1: u32,
@@ -273,6 +282,12 @@ export function rbmAisSteps(
   const blocksPerRun = blocksPerRunOf(nHidden, nVisible);
   const hiddenBlocks = partBlocks(nHidden);
   const blockBase = <u64>runFirst * blocksPerRun;
+  const baseBias = biases;
+  const biasShift = biases + (<usize>nVisible << 2);
+  const hiddenBias = biases + (<usize>nVisible << 3);
+  const pre = workspace + runScratch(runs, nVisible);
+  const active = pre + (<usize>runs * <usize>nHidden << 2);
+  const counts = active + (<usize>runs * <usize>nHidden << 2);
   for (let step = stepFirst; step < stepEnd; step++) {
     if (step == 0) {
       memory.fill(counts, 0, <usize>runs << 2);

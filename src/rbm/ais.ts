@@ -17,9 +17,9 @@
 import { DataError, ParamError } from '../errors.js';
 import { nextTurn } from '../event-loop.js';
 import { Rng } from '../random.js';
-import { heap } from '../runtime/index.js';
+import { heap, kernels } from '../runtime/index.js';
 import { AIS_GAUSSIAN, type AisSettings, type EstimateProgress, type LogLikelihoodEstimate, type LogPartitionEstimate } from './ais-options.js';
-import { KernelWorkspaces, OwnedBuffers } from './buffers.js';
+import { OwnedBuffers } from './buffers.js';
 import { logPartition as exactLogPartition } from './exact.js';
 import type { Inference, Rows } from './inference.js';
 import type { VisibleUnits } from './options.js';
@@ -82,21 +82,26 @@ async function anneal(params: Parameters, s: AisSettings, baseBias: Float32Array
   const temporary = new OwnedBuffers();
   try {
     const states = temporary.alloc(runs * nV);
-    const pre = temporary.alloc(runs * nH);
-    const active = temporary.alloc(runs * nH);
-    const counts = temporary.alloc(runs);
     const logWeights = temporary.alloc(2 * runs);
     const betaBuffer = temporary.alloc(betas.length);
     betaBuffer.write(betas);
-    const base = temporary.alloc(nV);
-    base.write(baseBias);
-    // b − a, so that the visible inputs at β are a + β·((b − a) + Wᵀh).
-    const shift = temporary.alloc(nV);
+    // a, b − a and c, so that the visible inputs at β are a + β·((b − a) + Wᵀh).
+    const biases = temporary.alloc(2 * nV + nH);
+    const terms = new Float32Array(2 * nV + nH);
     const target = params.visibleBias.view;
-    const difference = new Float32Array(nV);
-    for (let i = 0; i < nV; i++) difference[i] = target[i] - baseBias[i];
-    shift.write(difference);
-    const workspaces = new KernelWorkspaces(temporary, runs, nV, nH);
+    for (let i = 0; i < nV; i++) {
+      terms[i] = baseBias[i];
+      terms[nV + i] = target[i] - baseBias[i];
+    }
+    terms.set(params.hiddenBias.view, 2 * nV);
+    biases.write(terms);
+    // One workspace per thread a call may split over, made when first needed.
+    const workspaceFloats = Math.ceil(kernels().rbmAisWorkspaceBytes(runs, nV, nH) / 4);
+    const workspaces: number[] = [];
+    const takeWorkspaces = (count: number) => {
+      while (workspaces.length < count) workspaces.push(temporary.alloc(workspaceFloats).ptr);
+      return workspaces;
+    };
 
     const steps = betas.length;
     const perStep = runs * nV * nH;
@@ -105,7 +110,7 @@ async function anneal(params: Parameters, s: AisSettings, baseBias: Float32Array
     for (let first = 0; first < steps; first += stepsPerCall) {
       const end = Math.min(steps, first + stepsPerCall);
       const blocks = splitRange(runs, ROW_ALIGN, perStep * (end - first));
-      const spaces = workspaces.take(blocks.length);
+      const spaces = takeWorkspaces(blocks.length);
       // Fetched per call: a yield may have let wasm memory grow, which moves nothing but views.
       const packedWeights = params.panels();
       const packedStrips = params.strips();
@@ -118,17 +123,12 @@ async function anneal(params: Parameters, s: AisSettings, baseBias: Float32Array
           nHidden: nH,
           packedWeights,
           packedStrips,
-          hiddenBias: params.hiddenBias.ptr,
-          baseBias: base.ptr,
-          biasShift: shift.ptr,
+          biases: biases.ptr,
           betas: betaBuffer.ptr,
           stepFirst: first,
           stepEnd: end,
           lastStep: steps - 1,
           logWeights: logWeights.ptr + block.first * 8,
-          pre: pre.ptr + block.first * nH * 4,
-          active: active.ptr + block.first * nH * 4,
-          counts: counts.ptr + block.first * 4,
           runFirst: block.first,
           k0: rng.key0,
           k1: rng.key1,

@@ -53,7 +53,7 @@ describe('nninit experiment rbm --quick', () => {
     expect(printed).toMatch(/^hidden\s+method\s+recon\. error\s+pseudo-LL\s+test LL \(AIS 20×200\)\s+log Z\s+ESS\s+test LL \(AIS 50×2000\)/);
     expect(printed).toMatch(/256\s+CD-3 .*> CD-1 \(S&M\)\s+-/);
     expect(printed).toMatch(/256\s+PCD-1 .*PCD > CD-1 \(Tieleman\)\s+-/);
-    expect(printed).toContain('2000 digits for 3 epochs');
+    expect(printed).toContain('2000 digits for 3 epochs (60 updates)');
     expect(lines.some((l) => /^\[3\/3\] 784 → 256, PCD-1: epoch 3\/3, pseudo-likelihood -?\d/.test(l))).toBe(true);
     expect(lines.some((l) => l.includes('final AIS (50 runs × 2000 temperatures) 100%'))).toBe(true);
   });

@@ -302,7 +302,8 @@ export function rbmTable(result: RbmResult): string {
     '',
     `Mean log-likelihood in nats per test digit (${testSize} digits; train LL on the ${trainSize} training digits), ± one standard error (log Z's and the sample's).`,
     `S&M = Salakhutdinov & Murray 2008 (CD-k, 500 hidden units, all 60,000 MNIST digits, far longer training); Tieleman 2008 compared PCD with CD.`,
-    `Here: ${trainSize} digits for ${epochs} epochs, so every log-likelihood sits below theirs; the order of the methods is what compares.`,
+    `Here: ${trainSize} digits for ${epochs} epochs (${epochs * Math.ceil(trainSize / result.config.batchSize)} updates), so every log-likelihood sits below theirs; the order of the methods is what compares.`,
+    "Tieleman's PCD results come from many more updates, over which PCD's chains keep up with the model; over few, CD's start at the data can win.",
     'AIS tends to under-estimate log Z, so these log-likelihoods tend to be high; the cheap per-epoch estimate more so than the final one.',
     `ESS: the runs the final importance weights are worth, (Σw)²/Σw² of ${result.config.finalRuns}; a few means one run dominates and log Z is likely low.`,
   ];

@@ -13,3 +13,7 @@ export * from './rbm-partition';
 export * from './rbm-ais';
 export * from './nn';
 export * from './linalg';
+export * from './conv';
+export * from './pool';
+export * from './norm';
+export * from './layers';

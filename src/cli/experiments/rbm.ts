@@ -1,5 +1,4 @@
 import * as nninit from '../../index.js';
-import { Rng } from '../../random.js';
 import { formatTable } from '../../text-table.js';
 import { renderFigure, type Panel } from '../charts.js';
 import { choices, integer, type Progress } from '../command.js';
@@ -124,7 +123,7 @@ export interface RbmResult {
 const BINARIZATION = 'each pixel set to 1 with probability equal to its intensity, drawn once (seeded), as the binarized MNIST of Salakhutdinov & Murray';
 
 /** The digits binarized: pixel on with probability its intensity, drawn once from `rng`. */
-function binarize(x: nninit.Tensor, rng: Rng): nninit.Tensor {
+function binarize(x: nninit.Tensor, rng: nninit.Rng): nninit.Tensor {
   return { shape: x.shape, data: x.data.map((p) => (rng.uniform() < p ? 1 : 0)) };
 }
 
@@ -144,7 +143,7 @@ function meanAndError(values: Float64Array | number[]): { mean: number; stdError
 export async function runRbmExperiment(config: RbmConfig, progress?: Progress): Promise<RbmResult> {
   const started = performance.now();
   const digits = await bundledDigits(config.trainSize, config.testSize, config.seed, `${config.trainSize} training plus ${config.testSize} test digits`);
-  const binarizer = new Rng(config.seed).fork();
+  const binarizer = new nninit.Rng(config.seed).fork();
   const train = binarize(digits.train.x, binarizer);
   const test = binarize(digits.test.x, binarizer);
   const runs: RbmRun[] = [];
@@ -342,7 +341,7 @@ export const rbm = defineExperiment({
     'PCD without momentum from a learning rate of 0.1), ' +
     'and reports per epoch the test log-likelihood by annealed importance sampling (100 runs × 500 temperatures), the pseudo-likelihood and ' +
     'the reconstruction error, then a final AIS estimate (100 runs × 10,000 temperatures, as Salakhutdinov & Murray 2008) of the test and ' +
-    'training log-likelihood beside their CD-1/CD-3/CD-25 figures and Tieleman 2008\'s PCD-over-CD finding. About 5 minutes on two cores ' +
+    'training log-likelihood beside their CD-1/CD-3/CD-25 figures and Tieleman 2008\'s PCD-over-CD finding. About 3 minutes on two cores ' +
     '(--threads auto). Writes rbm-experiment.json, rbm-experiment.svg and each run\'s filters as rbm-filters-<hidden>-<method>.png. ' +
     '--quick: 784 → 256 only, 3 epochs on 2000/500 digits, smaller AIS.',
   options: {

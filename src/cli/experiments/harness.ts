@@ -23,8 +23,8 @@ export type CommonValues = Values<typeof EXPERIMENT_OPTIONS>;
 export interface ExperimentOutput {
   /** Printed first: the table(s), with the paper's figures beside ours. */
   report: string;
-  /** Files to write under --out, by name: results (`toJson`) and charts (`renderFigure`). */
-  files: Record<string, string>;
+  /** Files to write under --out, by name: results (`toJson`), charts (`renderFigure`), images (PNG bytes). */
+  files: Record<string, string | Uint8Array>;
   /** A line printed after the report, before the list of files written (totals, timings). */
   summary?: string;
 }

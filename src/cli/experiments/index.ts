@@ -1,12 +1,13 @@
 import { classic } from './classic.js';
 import { deep } from './deep.js';
 import type { Experiment } from './harness.js';
+import { labels } from './labels.js';
 
 /**
  * Every `nninit experiment <name>`, in the order `nninit experiment --help` lists them. A new
  * experiment is one file beside these (see docs/experiments.md) and one line here.
  */
-export const EXPERIMENTS: readonly Experiment[] = [classic, deep];
+export const EXPERIMENTS: readonly Experiment[] = [classic, deep, labels];
 
 /** What `nninit experiment` runs without a name: the comparison `npm start` shows. */
 export const DEFAULT_EXPERIMENT = classic;

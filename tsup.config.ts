@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 
-// nninit/worker imports the SDK as src/index.js; pointing that at the built main entry, not
-// bundling a second copy, keeps one runtime (one wasm instance) per thread.
+// nninit/worker, nninit/node, nninit/tfjs and the CLI import the SDK as src/index.js; pointing
+// that at the built main entry, not bundling a second copy, keeps one runtime (one wasm instance)
+// per thread and one set of classes (instanceof holds across entries).
 const workerImportsMainEntry: Plugin = {
   name: 'worker-imports-main-entry',
   setup(build) {
@@ -19,8 +20,11 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
+    // One declaration build for every library entry: nninit/worker's and nninit/node's .d.ts
+    // import the classes the main entry declares (shared chunks) instead of declaring copies, which
+    // TypeScript rejects as different types ("separate declarations of a private property"). A new
+    // entry joins this list rather than setting `dts` in its own config.
+    dts: { entry: { index: 'src/index.ts', worker: 'src/worker/index.ts', node: 'src/node/index.ts', tfjs: 'src/tfjs/index.ts' } },
     clean: true,
     target: 'es2022',
     platform: 'neutral',
@@ -30,8 +34,6 @@ export default defineConfig([
   {
     entry: { worker: 'src/worker/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
     target: 'es2022',
     platform: 'neutral',
     esbuildPlugins: [workerImportsMainEntry],
@@ -40,8 +42,6 @@ export default defineConfig([
     // Node only (node:fs); shares the main entry's runtime the way nninit/worker does.
     entry: { node: 'src/node/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
     target: 'node20',
     platform: 'node',
     esbuildPlugins: [workerImportsMainEntry],
@@ -50,20 +50,19 @@ export default defineConfig([
     // TF.js adapters; @tensorflow/* stay external (optional peers of this entry only).
     entry: { tfjs: 'src/tfjs/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
     target: 'es2022',
     platform: 'neutral',
     external: [/^@tensorflow\//],
     esbuildPlugins: [workerImportsMainEntry],
   },
   {
+    // The command line on the main entry's runtime too: dist/cli.js is the commands alone.
     entry: { cli: 'src/cli/index.ts' },
     format: ['esm'],
-    sourcemap: true,
     target: 'node20',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
     external: ['mnist'],
+    esbuildPlugins: [workerImportsMainEntry],
   },
 ]);

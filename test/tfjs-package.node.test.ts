@@ -124,11 +124,8 @@ tf.dispose(weights);
 const back: tfl.Sequential = nninitTf.toTfjsModel(mlp);
 back.dispose();
 void initializer;
-// Until the entries share one set of declarations, nninit/tfjs's Mlp is a copy of nninit's:
-// when they do, these directives fail the check ("unused '@ts-expect-error'") — delete them then.
-// @ts-expect-error separate declarations of a private property 'net'
+// One set of declarations: nninit/tfjs's Mlp is nninit's.
 const main: nninit.Mlp = mlp;
-// @ts-expect-error the same
 nninitTf.toTfjsWeights(new nninit.Mlp({ layers: [8, 3] }));
 void main;
 `;

@@ -10,19 +10,23 @@
  *
  * @module nninit/node
  */
-import { readFile, writeFile } from 'node:fs/promises';
-// Values from the main entry (one runtime per process); types from their modules, which keeps
-// the declaration bundle from pulling in the whole main entry.
-import { load, save } from '../index.js';
-import type { LoadOptions } from '../io/model-format.js';
-import type { Model } from '../io/models.js';
+// The main entry's values and types: one runtime per process, one declaration of each class.
+import { load, save, type LoadOptions, type Model } from '../index.js';
+import { readBytes, writeBytesAtomically } from './files.js';
 
-/** Writes `model.save()` to `path` (replacing the file). */
+/**
+ * Writes `model.save()` to `path`, replacing the file in one step: a crash or a failed write
+ * leaves the old file as it was. A file that cannot be written is an `IoError` (E_IO).
+ */
 export async function saveFile(model: Model, path: string): Promise<void> {
-  await writeFile(path, save(model));
+  await writeBytesAtomically(path, save(model));
 }
 
-/** Reads a model file written by `saveFile` or `save()`; the model's kind is the file's. See `nninit.load`. */
+/**
+ * Reads a model file written by `saveFile` or `save()`; the model's kind is the file's. See
+ * `nninit.load`. A file that cannot be read is an `IoError` (E_IO), one that is malformed a
+ * `FormatError` (E_FORMAT).
+ */
 export async function loadFile(path: string, options?: LoadOptions): Promise<Model> {
-  return load(await readFile(path), options);
+  return load(await readBytes(path), options);
 }

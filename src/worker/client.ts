@@ -1,6 +1,6 @@
 // The main-thread side: sends run requests to a worker that calls `serve` and settles each
 // request's promise from the replies.
-import { DataError, FormatError, MemoryError, NninitError, ParamError, ShapeError, WasmError } from '../index.js';
+import { DataError, FormatError, IoError, MemoryError, NninitError, ParamError, ShapeError, WasmError } from '../index.js';
 import { isReply, listen, post, type Endpoint, type JobParams, type JobProgress, type JobResult, type Jobs, type Reply, type SerializedError } from './protocol.js';
 import type { BuiltinJobs } from './serve.js';
 
@@ -33,6 +33,7 @@ const ERROR_CLASSES: Record<string, new (message: string) => NninitError> = {
   E_PARAM: ParamError,
   E_DATA: DataError,
   E_FORMAT: FormatError,
+  E_IO: IoError,
   E_MEMORY: MemoryError,
   E_WASM: WasmError,
 };

@@ -57,7 +57,8 @@ export interface Endpoint {
   // any[]: the DOM's and Node's transfer-list types differ, and both must fit.
   postMessage(message: unknown, transfer?: any[]): void;
   on?(event: 'message', listener: (data: unknown) => void): unknown;
-  addEventListener?(event: 'message', listener: (event: MessageEvent) => void): void;
+  // any: Node's MessagePort (parentPort) types its listener as an EventListener of `Event`.
+  addEventListener?(event: 'message', listener: (event: any) => void): void;
 }
 
 /** Calls `listener` with each message's data, whichever kind of endpoint this is. */

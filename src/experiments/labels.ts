@@ -37,15 +37,19 @@ export interface PretrainSettings {
   learningRate: number;
   batchSize: number;
   weightDecay: number;
+  /** A target mean activity of the hidden units, and the strength of its pull (RBM.fit's `sparsity`). */
+  sparsity?: { target: number; cost: number };
 }
 
 export interface FineTuneSettings {
   /**
-   * Weight updates of every fine-tuning, whatever the label count: epochs = round(updates /
-   * batches per epoch), so a run on 100 labels makes as many steps as one on 8000. No early
+   * Weight updates of every fine-tuning at least, whatever the label count: epochs = round(updates /
+   * batches per epoch), so a run on 100 labels makes as many steps as one on 1000. No early
    * stopping: with 10 labels per class no validation set can honestly be carved from the labels.
    */
   updates: number;
+  /** Passes over the labelled digits at least, so that a run on many labels converges too. */
+  minEpochs: number;
   /** Rows per update (all the labelled rows when there are fewer). */
   batchSize: number;
   /** Adam's learning rate for each start. */
@@ -287,7 +291,7 @@ async function fineTune(split: LabelSplit, start: LabelsStart, config: LabelsCon
   const { x, y } = split.labeled;
   const rows = y.length;
   const batchSize = Math.min(config.fineTune.batchSize, rows);
-  const epochs = epochsFor(config.fineTune.updates, batchSize, rows);
+  const epochs = Math.max(config.fineTune.minEpochs, epochsFor(config.fineTune.updates, batchSize, rows));
   const mlp = startingNetwork(start, config, x.shape[1], seed, dbn);
   try {
     let epoch = 0;

@@ -7,14 +7,14 @@
  * Nothing here touches Node: the caller loads the digits (`nninit.data.mnist`) and gets progress
  * through callbacks, so a browser worker runs the same code as the CLI.
  */
-import type { Examples, Mnist } from '../data/index.js';
-import { DBN } from '../dbn/index.js';
-import { ParamError, show } from '../errors.js';
-import { Mlp } from '../nn/index.js';
-import type { InitSpec } from '../nn/index.js';
-import { adam } from '../optim/index.js';
-import { Rng } from '../random.js';
-import type { Tensor } from '../tensor.js';
+// The SDK through its main entry only, so that the CLI bundle shares the main entry's runtime.
+import { DBN, Mlp, optim, ParamError, Rng, type data, type InitSpec, type Tensor } from '../index.js';
+
+type Examples = data.Examples<Int32Array>;
+type Mnist = data.Mnist;
+
+/** A value as messages show it: "0", "\"lsuv\"". */
+const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
 /** Classes of the digits. */
 export const CLASSES = 10;
@@ -106,9 +106,9 @@ export interface LabelSplit {
   /** What the DBN pretrains on: the training digits, all of them, without labels. */
   unlabeled: Tensor;
   /** The labelled digits fine-tuning sees: rows of the training digits. */
-  labeled: Examples<Int32Array> & { rows: Int32Array };
+  labeled: Examples & { rows: Int32Array };
   /** Scored after fine-tuning; never seen by pretraining or fine-tuning. */
-  test: Examples<Int32Array>;
+  test: Examples;
 }
 
 /**
@@ -299,7 +299,7 @@ async function fineTune(split: LabelSplit, start: LabelsStart, config: LabelsCon
     const history = await mlp.fit(x, y, {
       epochs,
       batchSize,
-      optimizer: adam({ lr: config.fineTune.lr[start] }),
+      optimizer: optim.adam({ lr: config.fineTune.lr[start] }),
       onEpoch: (log) => {
         trainAccuracy = log.accuracy;
         callbacks.onRunEpoch?.({ seed, labels: rows, start, epoch: ++epoch, epochs, trainAccuracy });

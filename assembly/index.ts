@@ -12,3 +12,7 @@ export * from './rbm-monitor';
 export * from './rbm-partition';
 export * from './nn';
 export * from './linalg';
+export * from './conv';
+export * from './pool';
+export * from './norm';
+export * from './layers';

@@ -23,7 +23,7 @@ export {
 } from './errors.js';
 export { tensor, type Tensor } from './tensor.js';
 export { Rng, randomSeed } from './random.js';
-export * as init from './init/index.js';
+export * as init from './init-namespace.js';
 export * as ops from './ops/index.js';
 export * as data from './data/index.js';
 export {
@@ -46,6 +46,8 @@ export {
   type WithHeadOptions,
 } from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as layers from './layers/index.js';
+export { Sequential, type SequentialOptions, type StateDict, type LoadStateDictOptions } from './layers/sequential.js';
 export { DBN, type DbnOptions, type PretrainOptions, type LayerDone, type ToMlpOptions } from './dbn/index.js';
 export {
   RBM,
@@ -64,7 +66,7 @@ export * as viz from './viz/index.js';
 export { diagnose, Diagnostics, type LayerDiagnostics, type Histogram, type DiagnoseOptions, type JacobianSpectrum } from './diagnose/index.js';
 export { load, save, type Model } from './io/models.js';
 export type { LoadOptions } from './io/model-format.js';
-export { encodeSafetensors, decodeSafetensors, type Safetensors, type DecodeSafetensorsOptions } from './io/safetensors.js';
+export { encodeSafetensors, decodeSafetensors, type Safetensors, type DecodeSafetensorsOptions, type EncodeSafetensorsOptions, type WriteDtype } from './io/safetensors.js';
 
 /** The package version. */
 export const version = '0.1.0';

@@ -167,7 +167,7 @@ describe('validation of model files', () => {
   }
 
   const codecCases: [string, (header: Record<string, any>) => void, RegExp][] = [
-    ['an unknown dtype', (h) => (h['0.weight'].dtype = 'I64'), /tensor "0\.weight": dtype "I64" is not one nninit reads/],
+    ['an unknown dtype', (h) => (h['0.weight'].dtype = 'I32'), /tensor "0\.weight": dtype "I32" is not one nninit reads/],
     ['a shape that disagrees with the byte length', (h) => (h['0.bias'].shape = [5]), /tensor "0\.bias": shape \[5\] of F32 needs 20 bytes but data_offsets \[\d+, \d+\] hold 16/],
     ['offsets past the data', (h) => (h['2.weight'].data_offsets = [1000, 1032]), /tensor "2\.weight": data_offsets \[1000, 1032\] run past the end/],
     // Tensors are stored in name order: 0.bias occupies [0, 16).

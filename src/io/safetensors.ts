@@ -14,13 +14,17 @@ import type { Tensor } from '../tensor.js';
  * has decoded, so a failure never leaves a half-read model behind.
  */
 
-/** Bytes per element of the dtypes nninit reads. It writes F32 only. */
+/** Bytes per element of the dtypes nninit reads. It writes F32, and I64 where asked. */
 const DTYPE_BYTES: ReadonlyMap<string, number> = new Map([
   ['F32', 4],
   ['F16', 2],
   ['BF16', 2],
   ['F64', 8],
+  ['I64', 8],
 ]);
+
+/** Largest integer magnitude an I64 element may have: beyond it an f32 no longer holds every integer. */
+export const MAX_EXACT_INTEGER = 2 ** 24;
 
 /** The reference implementation's header cap. */
 export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
@@ -42,6 +46,19 @@ export interface DecodeSafetensorsOptions {
 export interface Safetensors {
   tensors: Record<string, Tensor>;
   metadata: Record<string, string>;
+  /** Each tensor's dtype as stored in the file ('F32', 'F16', 'BF16', 'F64', 'I64'). */
+  dtypes: Record<string, string>;
+}
+
+/** The dtypes `encodeSafetensors` writes. */
+export type WriteDtype = 'F32' | 'I64';
+
+export interface EncodeSafetensorsOptions {
+  /**
+   * Tensors to store as I64 (e.g. a batch norm's `num_batches_tracked`, which PyTorch keeps as
+   * int64); their values must be integers. Every other tensor is F32.
+   */
+  dtypes?: Record<string, WriteDtype>;
 }
 
 /** One checked header entry, offsets relative to the data part. */
@@ -55,25 +72,34 @@ interface Entry {
 }
 
 /**
- * Serializes f32 tensors to safetensors bytes. The layout matches the reference writer: tensors
- * sorted by name (code point order), `__metadata__` first in the header, header padded with
- * spaces to a multiple of 8 bytes so the data starts 8-byte aligned in the file.
+ * Serializes f32 tensors to safetensors bytes, as F32 unless `options.dtypes` names a tensor I64.
+ * The layout matches the reference writer: tensors sorted by name (code point order),
+ * `__metadata__` first in the header, header padded with spaces to a multiple of 8 bytes so the
+ * data starts 8-byte aligned in the file.
  */
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+export function encodeSafetensors(
+  tensors: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+  options: EncodeSafetensorsOptions = {},
+): Uint8Array {
   if (typeof tensors !== 'object' || tensors === null) {
     throw new ParamError(`tensors must be an object of name → Tensor, got ${show(tensors)}`);
   }
+  const dtypes = checkWriteDtypes(options, tensors);
   const header: [string, unknown][] = [];
   if (metadata !== undefined) header.push([METADATA_KEY, checkMetadataArgument(metadata)]);
   const names = Object.keys(tensors).sort(compareCodePoints);
-  const datas: Float32Array[] = [];
+  const datas: { data: Float32Array; dtype: WriteDtype }[] = [];
   let offset = 0;
   for (const name of names) {
     if (name === METADATA_KEY) throw new ParamError(`"${METADATA_KEY}" is reserved and cannot name a tensor`);
     const { shape, data } = checkTensorArgument(tensors[name], name);
-    header.push([name, { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] }]);
-    datas.push(data);
-    offset += data.byteLength;
+    const dtype = dtypes.get(name) ?? 'F32';
+    if (dtype === 'I64') checkIntegers(data, name);
+    const bytes = data.length * (dtype === 'I64' ? 8 : 4);
+    header.push([name, { dtype, shape, data_offsets: [offset, offset + bytes] }]);
+    datas.push({ data, dtype });
+    offset += bytes;
   }
   const json = new TextEncoder().encode(JSON.stringify(Object.fromEntries(header)));
   const headerLength = Math.ceil(json.length / 8) * 8;
@@ -83,7 +109,11 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + headerLength);
   let position = 8 + headerLength;
-  for (const data of datas) {
+  for (const { data, dtype } of datas) {
+    if (dtype === 'I64') {
+      for (let i = 0; i < data.length; i++, position += 8) view.setBigInt64(position, BigInt(data[i]), true);
+      continue;
+    }
     // Copy bit patterns, not numbers, so NaN payloads survive.
     const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
     for (let i = 0; i < bits.length; i++, position += 4) view.setUint32(position, bits[i], true);
@@ -91,9 +121,33 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   return out;
 }
 
+function checkWriteDtypes(options: EncodeSafetensorsOptions, tensors: Record<string, Tensor>): Map<string, WriteDtype> {
+  if (typeof options !== 'object' || options === null) throw new ParamError(`options must be an object, got ${show(options)}`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'dtypes') throw new ParamError(`encodeSafetensors: unknown option ${show(key)} (it takes dtypes)`);
+  }
+  const dtypes = new Map<string, WriteDtype>();
+  if (options.dtypes === undefined) return dtypes;
+  if (!isPlainObject(options.dtypes)) throw new ParamError(`dtypes must be an object of tensor name → 'F32' | 'I64', got ${show(options.dtypes)}`);
+  for (const [name, dtype] of Object.entries(options.dtypes)) {
+    if (dtype !== 'F32' && dtype !== 'I64') throw new ParamError(`dtypes[${quote(name)}] must be 'F32' or 'I64', got ${show(dtype)}`);
+    if (!Object.hasOwn(tensors, name)) throw new ParamError(`dtypes names ${quote(name)}, which is not among the tensors`);
+    dtypes.set(name, dtype);
+  }
+  return dtypes;
+}
+
+function checkIntegers(data: Float32Array, name: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isInteger(data[i])) throw new ParamError(`tensors[${quote(name)}][${i}] is ${show(data[i])}; an I64 tensor holds integers only`);
+  }
+}
+
 /**
  * Reads safetensors bytes into f32 tensors. F32 is read bit-exact; F16 and BF16 convert exactly;
- * F64 rounds to the nearest f32 (a finite value beyond the f32 range is an error). Any problem
+ * F64 rounds to the nearest f32 (a finite value beyond the f32 range is an error); I64 (PyTorch's
+ * integer counters) converts exactly, and a value beyond ±2^24, where f32 skips integers, is an
+ * error. `dtypes` says what each tensor was stored as. Any problem
  * throws `FormatError` (E_FORMAT) naming the tensor and what is wrong with it.
  */
 export function decodeSafetensors(bytes: Uint8Array, options: DecodeSafetensorsOptions = {}): Safetensors {
@@ -133,7 +187,7 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeSafetensorsO
     tensors.push([entry.name, { shape: entry.shape, data }]);
   }
   // fromEntries defines own properties, so a tensor named "__proto__" stays a tensor.
-  return { tensors: Object.fromEntries(tensors), metadata };
+  return { tensors: Object.fromEntries(tensors), metadata, dtypes: Object.fromEntries(entries.map((e) => [e.name, e.dtype])) };
 }
 
 function fail(problem: string, tensorName?: string): never {
@@ -215,7 +269,7 @@ function checkEntry(name: string, value: unknown, dataLength: number): Entry {
 
   const { dtype, shape, data_offsets: offsets } = value;
   const elementBytes = typeof dtype === 'string' ? DTYPE_BYTES.get(dtype) : undefined;
-  if (elementBytes === undefined) fail(`dtype ${brief(dtype)} is not one nninit reads (F32, F16, BF16, F64)`, name);
+  if (elementBytes === undefined) fail(`dtype ${brief(dtype)} is not one nninit reads (F32, F16, BF16, F64, I64)`, name);
 
   if (!Array.isArray(shape)) fail(`shape must be an array of non-negative integers, got ${brief(shape)}`, name);
   const dims: number[] = [];
@@ -322,6 +376,15 @@ function decodeData(view: DataView, position: number, entry: Entry, allowNonFini
         const half = view.getUint16(position, true);
         bits[i] = halfToFloatBits(half);
         if ((half & F16_EXPONENT_MASK) === F16_EXPONENT_MASK && !allowNonFinite) nonFinite(i);
+      }
+      break;
+    case 'I64':
+      for (let i = 0; i < entry.count; i++, position += 8) {
+        const value = view.getBigInt64(position, true);
+        if (value > BigInt(MAX_EXACT_INTEGER) || value < -BigInt(MAX_EXACT_INTEGER)) {
+          fail(`element ${i} is ${value}, beyond ±2^24 where f32 holds every integer`, entry.name);
+        }
+        out[i] = Number(value);
       }
       break;
     default: // F64

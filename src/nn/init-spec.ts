@@ -15,7 +15,7 @@ export type InitSpec = InitName | ({ name: InitName } & Record<string, unknown>)
 type Initializer = (shape: number[], options?: Record<string, unknown>) => Tensor;
 
 // These take no randomness, so they reject `rng`.
-const DETERMINISTIC = new Set(['zeros', 'ones', 'constant', 'eye', 'dirac', 'fromTensor']);
+const DETERMINISTIC = new Set(['zeros', 'ones', 'constant', 'eye', 'dirac', 'zerO', 'fromTensor']);
 
 function initializer(name: unknown, what: string): Initializer {
   const fn = typeof name === 'string' && !NOT_INITIALIZERS.has(name) ? (init as Record<string, unknown>)[name] : undefined;

@@ -28,7 +28,7 @@ export interface InitProgress {
   total: number;
 }
 
-const NOT_INITIALIZERS = new Set(['calculateGain', 'fans', 'lsuv', 'meanField', 'criticalPoint']); // lsuv takes a model, which cannot cross threads
+const NOT_INITIALIZERS = new Set(['calculateGain', 'fans', 'lsuv', 'meanField', 'criticalPoint', 'fixup']); // lsuv takes a model, which cannot cross threads
 
 /** Makes each requested tensor in order, posting progress after each one. */
 const initJob: Job<InitRequest[], Tensor[], InitProgress> = (requests, { progress }) => {

@@ -7,7 +7,8 @@ import {
   type LabelsGain,
   type LabelsResult,
   type LabelsStart,
-} from '../../experiments/labels.js';
+  type LoadDigits,
+} from '../../experiments/index.js';
 import { formatTable } from '../../text-table.js';
 import { renderFigure } from '../charts.js';
 import { choices, flag, integer, sizes, type Progress } from '../command.js';
@@ -215,18 +216,18 @@ export const labels = defineExperiment({
       pretrain: { ...base.pretrain, epochs: values['pretrain-epochs'] ?? base.pretrain.epochs },
       fineTune: { ...base.fineTune, updates: values.updates ?? base.fineTune.updates },
     };
-    const result = await runLabels(digitsFor(config, values.holdout), config, callbacksFor(progress));
+    const result = await runLabels(config, { digits: digitsFor(values.holdout), ...callbacksFor(progress) });
     return { report: labelsTable(result, values.holdout), files: labelsFiles(result, values.holdout), summary: summaryLine(result) };
   },
 });
 
 /** Each seed's split of the bundled digits; with `holdout`, the last training digits stand in for the test digits. */
-function digitsFor(config: LabelsConfig, holdout: boolean) {
-  return async (seed: number) => {
-    const digits = await bundledDigits(config.trainSize, config.testSize, seed, `${config.trainSize} training plus ${config.testSize} test digits`);
+function digitsFor(holdout: boolean): LoadDigits {
+  return async ({ trainSize, testSize, seed }) => {
+    const digits = await bundledDigits(trainSize, testSize, seed, `${trainSize} training plus ${testSize} test digits`);
     if (!holdout) return digits;
     const { x, y } = digits.train;
-    const kept = config.trainSize - HOLDOUT_ROWS;
+    const kept = trainSize - HOLDOUT_ROWS;
     const width = x.shape[1];
     return {
       train: { x: { shape: [kept, width], data: x.data.slice(0, kept * width) }, y: y.slice(0, kept) },

@@ -28,7 +28,7 @@ export type CompareProgress =
       epochs: number;
       reconstructionError: number;
       /** W [HIDDEN, 784]: one filter per hidden unit, as it stands after this epoch. */
-      filters: Float32Array | null;
+      filters: Float32Array;
     }
   | {
       kind: 'score';
@@ -52,27 +52,19 @@ export const HIDDEN = 128;
 export const PRETRAIN_EPOCHS = 10;
 const BATCH = 32;
 
-/** Pretrains the one-hidden-layer DBN (an RBM, CD-1) on the unlabeled digits, posting its filters. */
+/** Pretrains the one-hidden-layer DBN (an RBM, CD-1) on the unlabeled digits, posting its filters after every epoch. */
 async function pretrained(unlabeled: nninit.Tensor, seed: number, progress: JobContext<CompareProgress>['progress']): Promise<nninit.DBN> {
   const dbn = new nninit.DBN({ layers: [784, HIDDEN], seed });
-  const post = (epoch: number, reconstructionError: number, rbm: nninit.RBM | null) => {
-    const filters = rbm ? rbm.weights.W.data : null;
-    progress({ kind: 'pretrain', epoch, epochs: PRETRAIN_EPOCHS, reconstructionError, filters }, filters ? [filters.buffer] : []);
-  };
-  let live = false;
   await dbn.pretrain(unlabeled, {
     epochs: PRETRAIN_EPOCHS,
     batchSize: 50,
     learningRate: 0.05,
     // Hidden units on for a tenth of the digits each: sparser features, a point more with 100 labels (measured on held-out training digits).
     sparsity: { target: 0.1, cost: 0.1 },
-    // Where pretrain passes the RBM being trained, its filters are drawn every epoch; else once it has trained.
-    onEpoch: (_layer, stats, rbm?: nninit.RBM) => {
-      live = rbm !== undefined;
-      post(stats.epoch, stats.reconstructionError, rbm ?? null);
-    },
-    onLayer: ({ rbm, history }) => {
-      if (!live) post(PRETRAIN_EPOCHS, history[history.length - 1].reconstructionError, rbm);
+    // The RBM being trained is valid during the callback: its weights, copied out, are this epoch's filters.
+    onEpoch: (_layer, stats, rbm) => {
+      const filters = rbm.weights.W.data;
+      progress({ kind: 'pretrain', epoch: stats.epoch, epochs: PRETRAIN_EPOCHS, reconstructionError: stats.reconstructionError, filters }, [filters.buffer]);
     },
   });
   return dbn;

@@ -125,7 +125,7 @@ export const compare: SectionSpec = {
       },
       progress(update, { epochs }) {
         if (update.kind === 'pretrain') {
-          if (update.filters) drawTiles(filters, update.filters.subarray(0, SHOWN_FILTERS * 784), SHOWN_FILTERS, 8, 'diverging');
+          drawTiles(filters, update.filters.subarray(0, SHOWN_FILTERS * 784), SHOWN_FILTERS, 8, 'diverging');
           return {
             status: `Pretraining without labels, epoch ${update.epoch} of ${update.epochs}: reconstruction error ${update.reconstructionError.toFixed(4)}.`,
             done: update.epoch,

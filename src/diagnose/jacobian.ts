@@ -139,7 +139,13 @@ export function inputJacobians(
         width = next;
       }
       const view = current.view;
-      for (let i = 0; i < count; i++) matrices.push(view.slice(i * rows * cols, (i + 1) * rows * cols));
+      // μP's readout multiplies its input by a constant; J is linear in it.
+      const readout = net.inputMultiplier(layers - 1);
+      for (let i = 0; i < count; i++) {
+        const matrix = view.slice(i * rows * cols, (i + 1) * rows * cols);
+        if (readout !== 1) for (let k = 0; k < matrix.length; k++) matrix[k] *= readout;
+        matrices.push(matrix);
+      }
     }
   });
   return { rows, cols, transposed, matrices };

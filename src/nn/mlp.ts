@@ -19,6 +19,7 @@ import { EVAL_ROWS, fitNet, scoreRows, type FitOptions, type History } from './f
 import { checkInitSpec, drawInit, type InitSpec } from './init-spec.js';
 import { DenseNet } from './network.js';
 import { checkOptions, type OptionKeys } from '../options.js';
+import { checkParametrization, mupScaling, PARAMETRIZATIONS, type MupLayerScaling, type Parametrization } from './mup.js';
 import { encodeTargets, type Targets } from './targets.js';
 
 export interface MlpOptions {
@@ -34,6 +35,15 @@ export interface MlpOptions {
   biasInit?: InitSpec;
   /** Seed of the initialization and of fit's shuffling; drawn from crypto when absent (see `seed`). */
   seed?: number;
+  /**
+   * 'standard' (default) or 'mup', the maximal update parametrization in the conventions of the
+   * `mup` package: the output layer becomes a MuReadout (input × 1/widthMult, initial weights ×
+   * √widthMult) and `nninit.optim` optimizers apply MuAdam's / MuSGD's per-layer learning rates.
+   * See docs/mup.md.
+   */
+  parametrization?: Parametrization;
+  /** μP only, required there: the hidden width of the base model, where widthMult = width / baseWidth is 1. */
+  baseWidth?: number;
 }
 
 /** Options of `withHead`. */
@@ -54,7 +64,16 @@ export interface DenseLayer {
   bias: Tensor;
 }
 
-const MLP_KEYS: OptionKeys<MlpOptions> = { layers: true, activation: true, output: true, init: true, biasInit: true, seed: true };
+const MLP_KEYS: OptionKeys<MlpOptions> = {
+  layers: true,
+  activation: true,
+  output: true,
+  init: true,
+  biasInit: true,
+  seed: true,
+  parametrization: true,
+  baseWidth: true,
+};
 
 // Frees a forgotten model's wasm memory when the model is garbage-collected.
 const registry = new FinalizationRegistry<DenseNet>((net) => net.free());
@@ -80,6 +99,10 @@ export class Mlp {
   readonly output: OutputName;
   /** The seed initialization and shuffling came from. */
   readonly seed: number;
+  /** 'standard' or 'mup' (see MlpOptions.parametrization). */
+  readonly parametrization: Parametrization;
+  /** Under μP, the base model's hidden width; undefined under the standard parametrization. */
+  readonly baseWidth: number | undefined;
   private readonly net: DenseNet;
   private readonly shuffleRng: Rng;
   private training = false;
@@ -101,8 +124,12 @@ export class Mlp {
     }
     inits.forEach((spec, l) => checkInitSpec(spec, Array.isArray(o.init) ? `init[${l}]` : 'init'));
     const biasInit = checkInitSpec(o.biasInit ?? 'zeros', 'biasInit');
+    const { parametrization, baseWidth } = checkParametrization(o.parametrization, o.baseWidth, sizes);
+    const scaling = baseWidth === undefined ? null : mupScaling(sizes, baseWidth);
 
     this.sizes = Object.freeze(sizes.slice());
+    this.parametrization = parametrization;
+    this.baseWidth = baseWidth;
     this.activation = activation;
     this.output = output;
     this.seed = o.seed === undefined ? randomSeed() : (o.seed as number);
@@ -113,12 +140,14 @@ export class Mlp {
     for (let l = 0; l < layerCount; l++) {
       const weightRng = rng.fork();
       const biasRng = rng.fork();
-      layers.push({
+      const layer = {
         weight: drawInit(inits[l] as InitSpec, [sizes[l + 1], sizes[l]], weightRng, `init[${l}]`),
         bias: drawInit(biasInit, [sizes[l + 1]], biasRng, 'biasInit'),
-      });
+      };
+      if (scaling) rescaleLayer(layer, scaling[l]);
+      layers.push(layer);
     }
-    this.net = new DenseNet({ sizes: this.sizes, activation, output });
+    this.net = new DenseNet({ sizes: this.sizes, activation, output }, scaling);
     registry.register(this, this.net, this);
     networks.set(this, this.net);
     layers.forEach((layer, l) => this.setLayer(l, layer));
@@ -234,6 +263,11 @@ export class Mlp {
       seed: String(this.seed),
     };
     if (this.activation.name === 'leakyRelu') config.leakyReluSlope = String(this.activation.slope);
+    // Written only for μP, so that a standard model's file is byte for byte what it was before.
+    if (this.parametrization === 'mup') {
+      config.parametrization = 'mup';
+      config.baseWidth = String(this.baseWidth);
+    }
     const tensors: Record<string, Tensor> = {};
     this.layers.forEach((layer, l) => {
       tensors[`${2 * l}.weight`] = layer.weight;
@@ -258,6 +292,9 @@ export class Mlp {
     const activation: ActivationSpec = name === 'leakyRelu' ? { name, slope: metaNumber(file, 'leakyReluSlope') } : name;
     const output = metaChoice(file, 'output', OUTPUTS);
     const seed = metaNumber(file, 'seed');
+    // Files from before μP carry no parametrization: they are standard.
+    const parametrization = metaChoice(file, 'parametrization', PARAMETRIZATIONS, 'standard');
+    const baseWidth = file.metadata.baseWidth === undefined ? undefined : metaNumber(file, 'baseWidth');
     const layers = sizes.slice(1).map((nOut, l) => ({
       weight: takeTensor(file, `${2 * l}.weight`, [nOut, sizes[l]]),
       bias: takeTensor(file, `${2 * l}.bias`, [nOut]),
@@ -265,7 +302,7 @@ export class Mlp {
     checkNoExtraTensors(file);
     let mlp: Mlp;
     try {
-      mlp = new Mlp({ layers: sizes, activation, output, init: 'zeros', seed });
+      mlp = new Mlp({ layers: sizes, activation, output, init: 'zeros', seed, parametrization, baseWidth });
     } catch (error) {
       // A configuration the constructor refuses (a 1-unit softmax, a negative slope) is a bad file.
       if (error instanceof ParamError || error instanceof ShapeError) formatFail(error.message);
@@ -295,6 +332,8 @@ export class Mlp {
       // The base layers are overwritten below: 'zeros' skips drawing weights for them.
       init: [...new Array<InitSpec>(base.length).fill('zeros'), (o.init ?? 'xavierUniform') as InitSpec],
       seed: (o.seed ?? this.seed) as number,
+      parametrization: this.parametrization,
+      baseWidth: this.baseWidth,
     });
     base.forEach((layer, l) => {
       head.net.params.write(layer.weight.data, head.net.weightOffsets[l]);
@@ -308,6 +347,12 @@ export class Mlp {
     registry.unregister(this);
     this.net.free();
   }
+}
+
+/** μP's initial rescale of one drawn layer (the package's set_base_shapes with rescale_params), in place. */
+function rescaleLayer(layer: DenseLayer, scaling: MupLayerScaling): void {
+  if (scaling.weightInitScale !== 1) for (let i = 0; i < layer.weight.data.length; i++) layer.weight.data[i] *= scaling.weightInitScale;
+  if (scaling.biasInitScale !== 1) for (let i = 0; i < layer.bias.data.length; i++) layer.bias.data[i] *= scaling.biasInitScale;
 }
 
 /** @internal The wasm network behind a live model, for the layer-by-layer tools in nn/layerwise.ts. */

@@ -4,6 +4,7 @@ import type { Optimizer } from '../optim/optimizers.js';
 import { allocF32, heap, kernels, registerWarmup, withBuffers, type F32Buffer } from '../runtime/index.js';
 import type { Activation, OutputName } from './activations.js';
 import type { FitNetwork } from './fit.js';
+import type { MupLayerScaling } from './mup.js';
 
 /** What a dense network is, apart from its numbers. */
 export interface NetShape {
@@ -41,7 +42,14 @@ export class DenseNet implements FitNetwork {
   private optimizerState: OptimizerState | null = null;
   private freed = false;
 
-  constructor(readonly shape: NetShape) {
+  /**
+   * @param scaling μP's per-layer scaling (nn/mup.ts), or null for the standard parametrization,
+   *   whose products run exactly as before μP existed (multipliers of 1, merged optimizer ranges).
+   */
+  constructor(
+    readonly shape: NetShape,
+    readonly scaling: readonly MupLayerScaling[] | null = null,
+  ) {
     let offset = 0;
     for (let l = 0; l + 1 < shape.sizes.length; l++) {
       this.weightOffsets.push(offset);
@@ -78,6 +86,11 @@ export class DenseNet implements FitNetwork {
   /** A view of `length` floats at `ptr`; valid until wasm memory next grows. */
   view(ptr: number, length: number): Float32Array {
     return heap().f32(ptr, length);
+  }
+
+  /** What layer l's input is multiplied by in the forward pass (μP's readout 1/widthMult; else 1). */
+  inputMultiplier(l: number): number {
+    return this.scaling ? this.scaling[l].inputMultiplier : 1;
   }
 
   /** Elements in layer l's weight plus bias. */
@@ -144,7 +157,7 @@ export class DenseNet implements FitNetwork {
     const nOut = this.shape.sizes[l + 1];
     const params = this.params.ptr;
     const y = this.workspace(rows).outputs[l].ptr;
-    gemmInto(false, true, rows, nOut, nIn, 1, x, nIn, params + this.weightOffsets[l] * 4, nIn, 0, y, nOut);
+    gemmInto(false, true, rows, nOut, nIn, this.inputMultiplier(l), x, nIn, params + this.weightOffsets[l] * 4, nIn, 0, y, nOut);
     kernels().elementwiseBiasAdd(y, params + this.biasOffsets[l] * 4, y, rows, nOut);
     return y;
   }
@@ -238,14 +251,16 @@ export class DenseNet implements FitNetwork {
       const nIn = sizes[l];
       const nOut = sizes[l + 1];
       const x = l === 0 ? input : work.outputs[l - 1].ptr;
+      // y = (αx)·Wᵀ + b: α scales both W's gradient and the gradient passed below.
+      const alpha = this.inputMultiplier(l);
       if (trainable[l]) {
         // dW [out, in] = δᵀ·X: the TN product reads δ [rows, out] transposed without copying it.
-        gemmInto(true, false, nOut, nIn, rows, 1, delta, nOut, x, nIn, 0, grads + this.weightOffsets[l] * 4, nIn);
+        gemmInto(true, false, nOut, nIn, rows, alpha, delta, nOut, x, nIn, 0, grads + this.weightOffsets[l] * 4, nIn);
         k.nnColumnSums(delta, rows, nOut, grads + this.biasOffsets[l] * 4);
       }
       if (l === lowest) break;
       // δ below [rows, in] = δ·W (NN), then times the activation's derivative.
-      gemmInto(false, false, rows, nIn, nOut, 1, delta, nOut, params + this.weightOffsets[l] * 4, nIn, 0, spare, nIn);
+      gemmInto(false, false, rows, nIn, nOut, alpha, delta, nOut, params + this.weightOffsets[l] * 4, nIn, 0, spare, nIn);
       this.activationBackward(x, spare, rows * nIn);
       const held = delta;
       delta = spare;
@@ -254,11 +269,20 @@ export class DenseNet implements FitNetwork {
     return loss;
   }
 
-  /** The trainable layers as parameter ranges, adjacent layers merged into one range. */
+  /**
+   * The trainable layers as parameter ranges, adjacent layers merged into one range; under μP one
+   * range per weight and per bias, each carrying its width scaling for the optimizer's rules.
+   */
   trainableRanges(trainable: readonly boolean[]): ParamRange[] {
     const ranges: ParamRange[] = [];
     for (let l = 0; l < this.layerCount; l++) {
       if (!trainable[l]) continue;
+      if (this.scaling) {
+        const { weight, bias } = this.scaling[l];
+        ranges.push({ offset: this.weightOffsets[l], length: this.shape.sizes[l] * this.shape.sizes[l + 1], scaling: weight });
+        ranges.push({ offset: this.biasOffsets[l], length: this.shape.sizes[l + 1], scaling: bias });
+        continue;
+      }
       const last = ranges[ranges.length - 1];
       if (last && last.offset + last.length === this.weightOffsets[l]) last.length += this.layerLength(l);
       else ranges.push({ offset: this.weightOffsets[l], length: this.layerLength(l) });

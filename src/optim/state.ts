@@ -1,10 +1,32 @@
 import { allocF32, kernels, registerWarmup, withBuffers, type F32Buffer } from '../runtime/index.js';
+import type { WidthScaling } from '../nn/mup.js';
 import type { Optimizer } from './optimizers.js';
 
 /** A run of parameters updated together, in elements from the start of the parameter buffer. */
 export interface ParamRange {
   offset: number;
   length: number;
+  /** Under μP, how the range's tensor grows with width; absent: the optimizer's rates as given. */
+  scaling?: WidthScaling;
+}
+
+/**
+ * The learning-rate and weight-decay factors of a range under μP, as the mup package's MuAdam
+ * (also AdamW) and MuSGD set them per parameter group:
+ *   - Adam/AdamW: matrix-like tensors get lr ÷ widthMult and weight decay × widthMult; the rest
+ *     are unchanged (the readout's 1/widthMult multiplier already shrinks its effective step).
+ *   - SGD: vector-like tensors get lr × widthMult and decay ÷ widthMult; matrix-like ones lr ÷
+ *     fanRatio and decay × fanRatio (1 when consecutive hidden widths match); fixed ones none.
+ */
+export function mupFactors(kind: Optimizer['kind'], scaling: WidthScaling | undefined): { lr: number; weightDecay: number } {
+  if (!scaling) return { lr: 1, weightDecay: 1 };
+  if (kind === 'sgd') {
+    if (scaling.infiniteDims === 1) return { lr: scaling.widthMult, weightDecay: 1 / scaling.widthMult };
+    if (scaling.infiniteDims === 2) return { lr: 1 / scaling.fanRatio, weightDecay: scaling.fanRatio };
+    return { lr: 1, weightDecay: 1 };
+  }
+  if (scaling.infiniteDims === 2) return { lr: 1 / scaling.widthMult, weightDecay: scaling.widthMult };
+  return { lr: 1, weightDecay: 1 };
 }
 
 /**
@@ -44,27 +66,32 @@ export class OptimizerState {
     if (o.kind === 'sgd') {
       for (const r of ranges) {
         const at = r.offset * 4;
+        const factors = mupFactors(o.kind, r.scaling);
         k.nnSgdStep({
           params: params + at,
           grads: grads + at,
           velocity: first && first + at,
           n: r.length,
-          lr,
+          lr: lr * factors.lr,
           momentum: o.momentum,
           nesterov: o.nesterov ? 1 : 0,
-          weightDecay: o.weightDecay,
+          weightDecay: o.weightDecay * factors.weightDecay,
           gradScale,
         });
       }
       return;
     }
-    const stepSize = lr / (1 - o.beta1 ** this.steps);
+    const bias1 = 1 - o.beta1 ** this.steps;
     const denomScale = 1 / Math.sqrt(1 - o.beta2 ** this.steps);
-    const l2 = o.kind === 'adam' ? o.weightDecay : 0;
-    const decay = o.kind === 'adamw' ? 1 - lr * o.weightDecay : 1;
     const second = this.second!.ptr;
     for (const r of ranges) {
       const at = r.offset * 4;
+      const factors = mupFactors(o.kind, r.scaling);
+      const rangeLr = lr * factors.lr;
+      const weightDecay = o.weightDecay * factors.weightDecay;
+      const stepSize = rangeLr / bias1;
+      const l2 = o.kind === 'adam' ? weightDecay : 0;
+      const decay = o.kind === 'adamw' ? 1 - rangeLr * weightDecay : 1;
       k.nnAdamStep({
         params: params + at,
         grads: grads + at,

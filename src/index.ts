@@ -44,6 +44,12 @@ export {
   type Monitor,
   type Targets,
   type WithHeadOptions,
+  type Parametrization,
+  coordCheck,
+  type CoordCheckOptions,
+  type CoordCheckResult,
+  type CoordCheckLayer,
+  type CoordCheckProgress,
 } from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as layers from './layers/index.js';
@@ -71,6 +77,7 @@ export {
   type PartitionMethod,
 } from './rbm/index.js';
 export * as viz from './viz/index.js';
+export type { CoordCheckSvgOptions } from './viz/index.js';
 export { diagnose, Diagnostics, type LayerDiagnostics, type Histogram, type DiagnoseOptions, type JacobianSpectrum } from './diagnose/index.js';
 export { load, save, type Model } from './io/models.js';
 export type { LoadOptions } from './io/model-format.js';

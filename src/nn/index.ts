@@ -6,3 +6,5 @@ export type { Activation, ActivationName, ActivationSpec, OutputName } from './a
 export type { InitName, InitSpec } from './init-spec.js';
 export type { FitOptions, History, EpochLog, BatchLog, EarlyStoppingOptions, Monitor } from './fit.js';
 export type { Targets } from './targets.js';
+export type { Parametrization } from './mup.js';
+export { coordCheck, type CoordCheckOptions, type CoordCheckResult, type CoordCheckLayer, type CoordCheckProgress } from './coord-check.js';

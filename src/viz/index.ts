@@ -1,2 +1,3 @@
-/** nninit.viz — pictures of models, as PNG bytes (no DOM, no Node APIs: runs anywhere). */
+/** nninit.viz — pictures of models, as PNG bytes or SVG text (no DOM, no Node APIs: runs anywhere). */
 export { filters, type FiltersOptions } from './filters.js';
+export { coordCheck, type CoordCheckSvgOptions } from './coord-check.js';

@@ -5,9 +5,13 @@ import type { CoordCheckResult } from '../nn/coord-check.js';
 export interface CoordCheckSvgOptions {
   /** The figure's title (default 'Coordinate check'). */
   title?: string;
+  /** What to draw: each layer's output after its activation (default) or before it. */
+  quantity?: CoordQuantity;
 }
 
-const ROLE_NAMES = { input: 'input layer', hidden: 'hidden layer', output: 'output logits' } as const;
+export type CoordQuantity = 'activation' | 'preActivation';
+
+const ROLE_NAMES = { input: 'input layer', hidden: 'hidden', output: 'output logits' } as const;
 
 /**
  * A coordinate check (`nninit.coordCheck`) as a standalone SVG document: one panel per layer,
@@ -17,9 +21,12 @@ const ROLE_NAMES = { input: 'input layer', hidden: 'hidden layer', output: 'outp
 export function coordCheck(result: CoordCheckResult, options: CoordCheckSvgOptions = {}): string {
   const ok = typeof result === 'object' && result !== null && Array.isArray(result.widths) && Array.isArray(result.layers);
   if (!ok) throw new ParamError(`viz.coordCheck: result must come from nninit.coordCheck, got ${show(result)}`);
+  if (options.quantity !== undefined && options.quantity !== 'activation' && options.quantity !== 'preActivation') {
+    throw new ParamError(`viz.coordCheck: quantity must be 'activation' or 'preActivation', got ${show(options.quantity)}`);
+  }
   return renderFigure({
     title: options.title ?? 'Coordinate check',
-    layout: { row: coordCheckPanels(result) },
+    layout: { row: coordCheckPanels(result, { quantity: options.quantity }) },
     legend: { title: 'after step', names: stepNames(result.steps) },
   });
 }
@@ -30,17 +37,25 @@ export function stepNames(steps: number): string[] {
 }
 
 /** One panel per layer, shared by the SVG above and the experiment's figure. */
-export function coordCheckPanels(result: CoordCheckResult, titlePrefix = '', size = { width: 200, height: 160 }): Panel[] {
+export function coordCheckPanels(
+  result: CoordCheckResult,
+  { quantity = 'activation', titlePrefix = '', width = 200, height = 160, layers }: { quantity?: CoordQuantity; titlePrefix?: string; width?: number; height?: number; layers?: readonly number[] } = {},
+): Panel[] {
   const names = stepNames(result.steps);
-  return result.layers.map((layer) => ({
-    title: `${titlePrefix}${ROLE_NAMES[layer.role]} ${layer.index + 1}`,
-    x: { title: 'width', scale: 'log' as const },
-    y: { title: 'mean |coordinate|', scale: 'log' as const },
-    width: size.width,
-    height: size.height,
-    lines: names.map((name, t) => ({
-      name,
-      points: result.widths.map((width, w) => ({ x: width, y: layer.l1[w][t] })).filter((p) => p.y > 0 && Number.isFinite(p.y)),
-    })),
-  }));
+  return result.layers
+    .filter((layer) => layers === undefined || layers.includes(layer.index))
+    .map((layer) => {
+      const values = quantity === 'activation' ? layer.l1 : layer.preActivation;
+      return {
+        title: `${titlePrefix}layer ${layer.index + 1} (${ROLE_NAMES[layer.role]})`,
+        x: { title: 'width', scale: 'log' as const },
+        y: { title: quantity === 'activation' ? 'mean |activation|' : 'mean |pre-activation|', scale: 'log' as const },
+        width,
+        height,
+        lines: names.map((name, t) => ({
+          name,
+          points: result.widths.map((x, w) => ({ x, y: values[w][t] })).filter((p) => p.y > 0 && Number.isFinite(p.y)),
+        })),
+      };
+    });
 }

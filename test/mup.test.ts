@@ -267,7 +267,8 @@ describe('μP models in files, withHead and freeze', () => {
   it('bad μP metadata is E_FORMAT', () => {
     const mlp = new Mlp({ layers: [5, 8, 3], seed: 1 });
     const { tensors, metadata } = decodeSafetensors(mlp.save());
-    for (const extra of [{ parametrization: 'foo' }, { parametrization: 'mup' }, { parametrization: 'mup', baseWidth: '0' }, { baseWidth: '8' }, { parametrization: 'mup', baseWidth: 'x' }]) {
+    const extras: Record<string, string>[] = [{ parametrization: 'foo' }, { parametrization: 'mup' }, { parametrization: 'mup', baseWidth: '0' }, { baseWidth: '8' }, { parametrization: 'mup', baseWidth: 'x' }];
+    for (const extra of extras) {
       const bytes = encodeSafetensors(tensors, { ...metadata, ...extra });
       expect(() => Mlp.load(bytes), JSON.stringify(extra)).toThrow(FormatError);
     }

@@ -42,7 +42,7 @@ function coordClaim(parametrization: MupParametrization, role: string, growth: n
 }
 
 export function coordTable(result: MupResult): string {
-  const { widths, steps, lr, batchSize, hiddenLayers, baseWidth } = result.config.coord;
+  const { widths, steps, lr, batchSize, hiddenLayers, baseWidth, activation } = result.config.coord;
   const header = ['parametrization', 'layer', ...widths.map(String), `×(${widths[widths.length - 1]}/${widths[0]})`, ...claimHeader(SOURCE)];
   const rows: string[][] = [];
   for (const parametrization of result.config.parametrizations) {
@@ -63,7 +63,7 @@ export function coordTable(result: MupResult): string {
   }
   const seeds = result.config.seeds;
   return [
-    `(a) coordinate check: 784-w×${hiddenLayers}-10 tanh, He normal, Adam lr ${lr}, ${steps} steps on batches of ${batchSize} digits, μP base width ${baseWidth}` +
+    `(a) coordinate check: 784-w×${hiddenLayers}-10 ${activation}, He normal, Adam lr ${lr}, ${steps} steps on batches of ${batchSize} digits, μP base width ${baseWidth}` +
       `${seeds.length > 1 ? `, mean of ${seeds.length} seeds` : ''}: mean |pre-activation| after step ${steps}, by width`,
     formatTable(header, rows),
   ].join('\n');
@@ -76,7 +76,7 @@ function transferClaim(result: MupResult, parametrization: MupParametrization): 
 }
 
 export function transferTable(result: MupResult): string {
-  const { widths, lrs, trainSize, batchSize, epochs, hiddenLayers, baseWidth } = result.config.transfer;
+  const { widths, lrs, trainSize, batchSize, epochs, hiddenLayers, baseWidth, activation } = result.config.transfer;
   const header = ['parametrization', 'width', ...lrs.map(lrLabel), 'best lr', ...claimHeader(SOURCE)];
   const rows: string[][] = [];
   for (const parametrization of result.config.parametrizations) {
@@ -94,7 +94,7 @@ export function transferTable(result: MupResult): string {
   }
   const seeds = result.config.seeds;
   return [
-    `(b) muTransfer: 784-w×${hiddenLayers}-10 ReLU, He normal, Adam, batch ${batchSize}, ${epochs} epoch${epochs > 1 ? 's' : ''} on ${trainSize} digits, ` +
+    `(b) muTransfer: 784-w×${hiddenLayers}-10 ${activation}, He normal, Adam, batch ${batchSize}, ${epochs} epoch${epochs > 1 ? 's' : ''} on ${trainSize} digits, ` +
       `μP base width ${baseWidth}${seeds.length > 1 ? `, mean of ${seeds.length} seeds` : ''}: training loss after the run, by learning rate (* the best)`,
     formatTable(header, rows),
   ].join('\n');
@@ -107,12 +107,12 @@ export function mupReport(result: MupResult): string {
 }
 
 function coordChart(result: MupResult): string {
-  const { steps, lr } = result.config.coord;
+  const { steps, lr, activation } = result.config.coord;
   const rows = result.config.parametrizations
     .filter((p) => result.coord?.[p])
     .map((p) => ({ row: coordCheckPanels(result.coord![p]!, { quantity: 'preActivation', titlePrefix: `${LABELS[p]}: `, width: 180, height: 150 }) }));
   return renderFigure({
-    title: `Coordinate check, tanh MLP, Adam lr ${lr}: mean |pre-activation| by width (flat is right)`,
+    title: `Coordinate check, ${activation} MLP, Adam lr ${lr}: mean |pre-activation| by width (flat is right)`,
     layout: { column: rows },
     legend: { title: 'after step', names: stepNames(steps) },
   });
@@ -164,7 +164,7 @@ export const mup = defineExperiment({
   description:
     `(a) coordinate check: 784-w×${MUP_FULL.coord.hiddenLayers}-10 tanh MLPs, widths ${MUP_FULL.coord.widths.join(', ')}, ${MUP_FULL.coord.steps} Adam steps ` +
     `(lr ${MUP_FULL.coord.lr}) on batches of ${MUP_FULL.coord.batchSize} digits: each layer's mean |pre-activation| grows with width under the standard ` +
-    `parametrization and stays flat under μP (base width ${MUP_FULL.coord.baseWidth}). (b) muTransfer: 784-w×${MUP_FULL.transfer.hiddenLayers}-10 ReLU MLPs ` +
+    `parametrization and stays flat under μP (base width ${MUP_FULL.coord.baseWidth}). (b) muTransfer: 784-w×${MUP_FULL.transfer.hiddenLayers}-10 tanh MLPs ` +
     `at widths ${MUP_FULL.transfer.widths.join(', ')}, Adam at lr ${lrLabel(MUP_FULL.transfer.lrs[0])} … ${lrLabel(MUP_FULL.transfer.lrs[MUP_FULL.transfer.lrs.length - 1])} ` +
     `(×2 steps), ${MUP_FULL.transfer.epochs} epoch on ${MUP_FULL.transfer.trainSize} digits: the best learning rate shrinks with width under standard and ` +
     `stays put under μP (base width ${MUP_FULL.transfer.baseWidth}). About 3 minutes on two cores; writes mup.json, mup-coord.svg and mup-transfer.svg. ` +

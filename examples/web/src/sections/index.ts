@@ -2,7 +2,9 @@
 // here (see examples/web/README.md).
 import type { SectionSpec } from '../ui/section';
 import { compare } from './compare';
+import { depth } from './depth';
 import { initializers } from './initializers';
+import { mup } from './mup';
 import { rbm } from './rbm';
 
-export const SECTIONS: SectionSpec[] = [initializers, compare, rbm];
+export const SECTIONS: SectionSpec[] = [initializers, compare, depth, mup, rbm];

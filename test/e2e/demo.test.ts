@@ -21,6 +21,8 @@ const shots = process.env.NNINIT_DEMO_SHOTS ?? join(tmpdir(), 'nninit-demo-shots
 const QUICK: Record<string, Record<string, number | string>> = {
   compare: { trainSize: 300, labels: '100', epochs: 2 },
   rbm: { trainSize: 500, nHidden: 16, epochs: 2 },
+  depth: { hiddenLayers: 6, trainSize: 500, epochs: 2 },
+  mup: { trainSize: 200, epochs: 1 },
 };
 
 const VIEWPORTS = [

@@ -29,6 +29,8 @@ export type MupProgress =
 /** The coordinate check's widths and the sweep's learning rates, for the page's axes. */
 export const COORD_WIDTHS = MUP_FULL.coord.widths;
 export const SWEEP_LRS = MUP_FULL.transfer.lrs;
+/** The page's sweep stops at 512 units: four times the base, at a browser's pace. */
+export const SWEEP_WIDEST = 512;
 
 export function sweepWidths(widest: number): number[] {
   const widths: number[] = [];

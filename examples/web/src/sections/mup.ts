@@ -1,12 +1,12 @@
 // Experiment: μP against the standard parametrization — the coordinate check and muTransfer.
-import { COORD_WIDTHS, SWEEP_LRS, sweepWidths } from '../jobs/mup';
+import { COORD_WIDTHS, SWEEP_LRS, SWEEP_WIDEST, sweepWidths } from '../jobs/mup';
 import { LineChart, PALETTE } from '../ui/chart';
-import { selectField, numberField } from '../ui/controls';
+import { numberField } from '../ui/controls';
 import type { SectionSpec } from '../ui/section';
 
 const power = (lr: number) => `2^${Math.round(Math.log2(lr))}`;
-/** Every width the sweep can run (the Widest field picks how many). */
-const SWEEP_WIDTHS = sweepWidths(1024);
+/** The sweep's widths: 128 to 512 here (the CLI's goes to 1024). */
+const SWEEP_WIDTHS = sweepWidths(SWEEP_WIDEST);
 
 export const mup: SectionSpec = {
   id: 'mup',
@@ -19,19 +19,12 @@ export const mup: SectionSpec = {
     width so that a step changes every layer by the same amount at any width.</p>
     <p>Two checks, as the authors’ <code>mup</code> package makes them: how big the hidden activations
     get after 5 Adam steps at widths 64 to 2048, and a sweep of learning rates at several widths —
-    the best rate found on the narrowest network should serve the widest.</p>`,
+    the best rate found on the narrowest network should serve the widest (here 128 to 512 units;
+    <code>nninit experiment mup</code> goes to 1024).</p>`,
   build(section) {
     const form = section.controls({
-      widest: selectField('Widest sweep network', {
-        options: [
-          ['256', '256 units'],
-          ['512', '512 units'],
-          ['1024', '1024 units'],
-        ],
-        value: '512',
-      }),
       trainSize: numberField('Training digits', { value: 2000, min: 200, max: 8000, step: 100, hint: 'for the sweep' }),
-      epochs: numberField('Epochs', { value: 2, min: 1, max: 5, hint: 'per sweep run' }),
+      epochs: numberField('Epochs', { value: 1, min: 1, max: 5, hint: 'per sweep run' }),
     });
     const coord = section.chart({
       title: 'Coordinate check: the last hidden layer after 5 Adam steps',
@@ -74,7 +67,7 @@ export const mup: SectionSpec = {
     section.job(form, {
       job: 'runMupDemo',
       runLabel: 'Run both checks',
-      params: ({ widest, trainSize, epochs }) => ({ widest: Number(widest), trainSize, epochs, seed: 0 }),
+      params: ({ trainSize, epochs }) => ({ widest: SWEEP_WIDEST, trainSize, epochs, seed: 0 }),
       begin: () => {
         coordColumns = [0, 1, 2].map(() => COORD_WIDTHS.map(() => null));
         coord.setData([], [[], [], []]);

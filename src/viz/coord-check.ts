@@ -48,7 +48,8 @@ export function coordCheckPanels(
       const values = quantity === 'activation' ? layer.l1 : layer.preActivation;
       return {
         title: `${titlePrefix}layer ${layer.index + 1} (${ROLE_NAMES[layer.role]})`,
-        x: { title: 'width', scale: 'log' as const },
+        // The widths' own range, not whole decades: widths 64 … 2048 fill the panel.
+        x: { title: 'width', scale: 'log' as const, domain: [result.widths[0] / 1.25, result.widths[result.widths.length - 1] * 1.25] as [number, number] },
         y: { title: quantity === 'activation' ? 'mean |activation|' : 'mean |pre-activation|', scale: 'log' as const },
         width,
         height,

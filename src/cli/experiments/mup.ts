@@ -128,11 +128,12 @@ function transferChart(result: MupResult): string {
         title: LABELS[parametrization],
         width: 300,
         height: 220,
-        x: { title: 'learning rate', scale: 'log' as const },
-        y: { title: 'training loss', domain: [0, 2.5] as [number, number] },
+        x: { title: 'learning rate', scale: 'log' as const, domain: [lrs[0] / 1.5, lrs[lrs.length - 1] * 1.5] as [number, number] },
+        // Log and zoomed: the optima differ by hundredths; a diverged or barely trained run leaves the top.
+        y: { title: 'training loss (log)', scale: 'log' as const, domain: [0.2, 2] as [number, number] },
         lines: widths.map((width, w) => ({
           name: names[w],
-          points: lrs.map((lr) => ({ x: lr, y: Math.min(sweepLoss(result, parametrization, width, lr), 2.5) })),
+          points: lrs.map((lr) => ({ x: lr, y: sweepLoss(result, parametrization, width, lr) })).filter((p) => Number.isFinite(p.y)),
         })),
       })),
     },

@@ -26,5 +26,14 @@ serve({
     runtimeShared: () => nninit.isReady(),
     badShape: () => nninit.init.zeros([2, 0]),
     exit: ({ code }) => process.exit(code),
+    // A μP model trained here for a few steps, back as the bytes of its file.
+    async mupModel({ seed }) {
+      const mlp = new nninit.Mlp({ layers: [6, 32, 32, 3], activation: 'tanh', seed, parametrization: 'mup', baseWidth: 8 });
+      const rng = new nninit.Rng(seed);
+      const x = nninit.tensor(Float32Array.from({ length: 48 * 6 }, () => rng.normal()), [48, 6]);
+      const y = Int32Array.from({ length: 48 }, () => rng.int(3));
+      await mlp.fit(x, y, { epochs: 2, batchSize: 16, optimizer: nninit.optim.adam({ lr: 0.01 }) });
+      return mlp.save();
+    },
   },
 });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { init, NninitError, ParamError, ready, Rng, ShapeError } from '../src/index.js';
+import { init, Mlp, NninitError, optim, ParamError, ready, Rng, ShapeError, tensor } from '../src/index.js';
 import { connect, type InitProgress, type InitRequest, type Job } from '../src/worker/index.js';
 
 // nninit/worker in Node worker_threads, against the built package (`npm test` builds dist/ first).
@@ -12,6 +12,7 @@ type FixtureJobs = {
   runtimeShared: Job<void, boolean>;
   badShape: Job<void, never>;
   exit: Job<{ code: number }, never>;
+  mupModel: Job<{ seed: number }, Uint8Array>;
 };
 
 const fixture = fileURLToPath(new URL('./worker-fixture.mjs', import.meta.url));
@@ -68,6 +69,20 @@ describe('nninit/worker in Node worker_threads', () => {
     const values = Float32Array.of(1, 2, 3.5);
     expect(await worker.run('sum', { values }, { transfer: [values.buffer] })).toBe(6.5);
     expect(values.byteLength).toBe(0);
+  });
+
+  it('a μP model trained in the worker comes back as the same model: parametrization, base width and bits', async () => {
+    const loaded = Mlp.load(await worker.run('mupModel', { seed: 3 }));
+    expect([loaded.parametrization, loaded.baseWidth]).toEqual(['mup', 8]);
+    const here = new Mlp({ layers: [6, 32, 32, 3], activation: 'tanh', seed: 3, parametrization: 'mup', baseWidth: 8 });
+    const rng = new Rng(3);
+    const x = tensor(Float32Array.from({ length: 48 * 6 }, () => rng.normal()), [48, 6]);
+    const y = Int32Array.from({ length: 48 }, () => rng.int(3));
+    await here.fit(x, y, { epochs: 2, batchSize: 16, optimizer: optim.adam({ lr: 0.01 }) });
+    loaded.layers.forEach((layer, l) => expect(firstDifference(layer.weight.data, here.layers[l].weight.data)).toBe(-1));
+    expect(firstDifference(loaded.predict(x).data, here.predict(x).data)).toBe(-1);
+    loaded.dispose();
+    here.dispose();
   });
 
   it('jobs use the runtime serve() initialized: one runtime per thread', async () => {

@@ -227,7 +227,8 @@ export class LineChart {
             range: (_u, min, max) => {
               if (this.xRange) return this.xRange;
               if (x.range) return x.range;
-              if (min == null || max == null) return [0, 1];
+              // No data yet: a placeholder range (a log axis cannot start at 0).
+              if (min == null || max == null) return x.log ? [1, 10] : [0, 1];
               return x.log ? uPlot.rangeLog(min, max, 10, true) : uPlot.rangeNum(min, max, 0.05, true);
             },
           },

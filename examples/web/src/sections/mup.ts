@@ -62,7 +62,8 @@ export const mup: SectionSpec = {
     let coordColumns: (number | null)[][] = [];
     let losses: Record<'standard' | 'mup', (number | null)[][]> = { standard: [], mup: [] };
     // The planned ranges from the start, so that points land where the axes promise.
-    coord.setXRange(COORD_WIDTHS[0] / 1.25, COORD_WIDTHS[COORD_WIDTHS.length - 1] * 1.25);
+    // uPlot's log ticks step from the range's low end: from 50, in tens, they land on 100 and 1000.
+    coord.setXRange(50, 2600);
     for (const chart of Object.values(charts)) chart.setXRange(SWEEP_LRS[0] / 1.5, SWEEP_LRS[SWEEP_LRS.length - 1] * 1.5);
     const drawSweeps = () => {
       for (const p of ['standard', 'mup'] as const) charts[p].setData(SWEEP_LRS, losses[p]);

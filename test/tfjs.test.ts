@@ -324,6 +324,19 @@ describe('moving weights between an Mlp and TF.js', () => {
     back.dispose();
   });
 
+  it('a μP Mlp: toTfjsModel folds the readout multiplier into the last kernel and predicts the same', () => {
+    const mlp = new nninit.Mlp({ layers: [20, 32, 32, 5], activation: 'tanh', init: 'xavierNormal', seed: 3, parametrization: 'mup', baseWidth: 8 });
+    expect(mlp.outputMultiplier).toBe(8 / 32);
+    const x = rows(40, 20, 4);
+    const model = track(nninitTf.toTfjsModel(mlp));
+    expect(maxAbsDifference(tfjsPredict(model, x), mlp.predict(x).data)).toBeLessThan(2e-6);
+    const back = nninitTf.fromTfjsModel(model, { seed: 3 });
+    expect(back.parametrization).toBe('standard');
+    expect(maxAbsDifference(back.predict(x).data, mlp.predict(x).data)).toBeLessThan(2e-6);
+    mlp.dispose();
+    back.dispose();
+  });
+
   it('toTfjsWeights fits model.setWeights() of a Sequential the user declared, and is freed by tf.dispose', () => {
     const mlp = new nninit.Mlp({ layers: [10, 8, 3], activation: 'tanh', init: 'heNormal', seed: 1 });
     const model = track(

@@ -158,6 +158,16 @@ export class Mlp {
     return this.net;
   }
 
+  /**
+   * What the output layer's input is multiplied by in the forward pass: 1/widthMult under μP (the
+   * mup package's MuReadout, output_mult / width_mult), 1 under the standard parametrization. The
+   * weights (`layers`, `save()`) are stored without it, as a MuReadout's state_dict holds them; a
+   * plain linear layer computes the same function with the last weight times this.
+   */
+  get outputMultiplier(): number {
+    return this.alive().inputMultiplier(this.sizes.length - 2);
+  }
+
   /** Copies of every layer's weight [out, in] and bias [out]; writes to them do not reach the model. */
   get layers(): DenseLayer[] {
     const net = this.alive();

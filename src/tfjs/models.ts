@@ -10,7 +10,7 @@ type TfLayer = LayersModel['layers'][number];
 /**
  * The weights of `mlp` in the order and layout a TF.js Sequential of Dense layers wants them:
  * `[kernel0, bias0, kernel1, bias1, …]`, each kernel `[in, out]` (nninit's `[out, in]`
- * transposed), each bias `[out]`. Pass them to `model.setWeights(weights)`, then dispose them
+ * transposed; under μP the last one times `mlp.outputMultiplier`), each bias `[out]`. Pass them to `model.setWeights(weights)`, then dispose them
  * (`tf.dispose(weights)`): the model keeps its own reference.
  *
  * Layers without weights (a `LeakyReLU` layer after a linear Dense, an `Activation` layer) may sit
@@ -21,7 +21,14 @@ type TfLayer = LayersModel['layers'][number];
 export function toTfjsWeights(mlp: Mlp): TfTensor[] {
   if (!(mlp instanceof Mlp)) throw new ParamError(`toTfjsWeights: mlp must be an nninit Mlp, got ${describe(mlp)}`);
   const weights: TfTensor[] = [];
-  for (const { weight, bias } of mlp.layers) {
+  const layers = mlp.layers;
+  // μP's readout multiplier goes into the last kernel: a plain Dense layer then computes the same.
+  const multiplier = mlp.outputMultiplier;
+  if (multiplier !== 1) {
+    const last = layers[layers.length - 1].weight.data;
+    for (let i = 0; i < last.length; i++) last[i] *= multiplier;
+  }
+  for (const { weight, bias } of layers) {
     const [outputs, inputs] = weight.shape;
     weights.push(tensor2d(torchToTfjs(weight.data, weight.shape), [inputs, outputs], 'float32'));
     weights.push(tensor1d(bias.data, 'float32'));
@@ -40,7 +47,8 @@ const TFJS_ACTIVATION: Record<Exclude<ActivationName, 'leakyRelu'> | OutputName,
 };
 
 /**
- * A TF.js Sequential model that computes what `mlp` computes, with `mlp`'s weights: one Dense
+ * A TF.js Sequential model that computes what `mlp` computes, with `mlp`'s weights (under μP the
+ * readout's multiplier folded into the last kernel: trained in TF.js, it is a standard model): one Dense
  * layer per nninit layer with the hidden activation (leaky ReLU as a linear Dense followed by a
  * `LeakyReLU` layer with `alpha` = the slope) and the output function as the last layer's
  * activation. The model is not compiled; the loss that matches nninit's training is

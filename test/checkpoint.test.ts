@@ -1,0 +1,176 @@
+// Checkpoints and resume: a fit interrupted after some epochs and resumed from its checkpoint
+// ends with the same bits as the fit that was never interrupted.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FormatError, ParamError } from '../src/errors.js';
+import { load } from '../src/io/models.js';
+import { Mlp, type MlpOptions } from '../src/nn/mlp.js';
+import type { FitOptions } from '../src/nn/fit.js';
+import { adam, cosineSchedule, sgd } from '../src/optim/index.js';
+import { ready } from '../src/runtime/index.js';
+import { blobs } from './nn-helpers.js';
+
+beforeAll(() => ready());
+
+/** FNV-1a over the bytes: a short name for "the same bits". */
+export function hashBytes(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+const floatBytes = (data: Float32Array) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+const mlpHash = (mlp: Mlp) => hashBytes(mlp.layers.flatMap((l) => [l.weight.data, l.bias.data]).reduce((a, d) => a + hashBytes(floatBytes(d)), ''));
+
+const MLP: MlpOptions = { layers: [10, 24, 16, 3], activation: 'tanh', init: 'heNormal', seed: 7 };
+const data = blobs(230, 10, 3, 4);
+
+/** An uninterrupted fit, and the same fit stopped after `stopAfter` epochs then resumed from its checkpoint. */
+async function interruptedAndResumed(options: () => FitOptions, stopAfter: number, how: 'onEpoch' | 'throw' = 'onEpoch') {
+  const whole = new Mlp(MLP);
+  const wholeHistory = await whole.fit(data.x, data.y, options());
+  const saved: Uint8Array[] = [];
+  const first = new Mlp(MLP);
+  const fitting = first.fit(data.x, data.y, {
+    ...options(),
+    checkpoint: {
+      save: (bytes) => {
+        if (how === 'throw' && saved.length === stopAfter) throw new Error('the machine went down');
+        saved.push(bytes);
+      },
+    },
+    onEpoch: (log) => (how === 'onEpoch' ? log.epoch < stopAfter : undefined),
+  });
+  if (how === 'throw') await expect(fitting).rejects.toThrow('the machine went down');
+  else await fitting;
+  expect(saved.length).toBe(stopAfter);
+  const resumed = Mlp.load(saved[stopAfter - 1]);
+  const resumedHistory = await resumed.fit(data.x, data.y, { ...options(), resume: true });
+  const result = { whole: mlpHash(whole), resumed: mlpHash(resumed), wholeHistory, resumedHistory, wholeBytes: whole.save(), resumedBytes: resumed.save() };
+  for (const m of [whole, first, resumed]) m.dispose();
+  return result;
+}
+
+describe('Mlp.fit checkpoints', () => {
+  it('6 epochs of Adam with a cosine schedule and a validation split, stopped by onEpoch after 3 and resumed: the same bits', async () => {
+    const options = (): FitOptions => ({ epochs: 6, batchSize: 32, validation: 0.2, optimizer: adam({ lr: 3e-3, schedule: cosineSchedule({ epochs: 6 }) }) });
+    const r = await interruptedAndResumed(options, 3);
+    expect(r.resumed).toBe(r.whole);
+    expect(hashBytes(r.resumedBytes)).toBe(hashBytes(r.wholeBytes));
+    expect(r.resumedHistory.epochs.map((e) => e.epoch)).toEqual([4, 5, 6]);
+    // The resumed epochs log what the uninterrupted ones did: loss, accuracy and learning rate.
+    expect(r.resumedHistory.loss).toEqual(r.wholeHistory.loss.slice(3));
+    expect(r.resumedHistory.epochs.map((e) => e.lr)).toEqual(r.wholeHistory.epochs.slice(3).map((e) => e.lr));
+  });
+
+  it('SGD with Nesterov momentum, interrupted by an error thrown in save after 3 checkpoints', async () => {
+    const options = (): FitOptions => ({ epochs: 6, batchSize: 20, optimizer: sgd({ lr: 0.05, momentum: 0.9, nesterov: true }) });
+    const r = await interruptedAndResumed(options, 3, 'throw');
+    expect(r.resumed).toBe(r.whole);
+  });
+
+  it('early stopping with restoreBest continues its patience and best epoch', async () => {
+    const options = (): FitOptions => ({
+      epochs: 12,
+      batchSize: 16,
+      validation: 0.3,
+      optimizer: adam({ lr: 0.05 }),
+      earlyStopping: { monitor: 'valLoss', patience: 2, restoreBest: true },
+    });
+    const r = await interruptedAndResumed(options, 2);
+    expect(r.resumed).toBe(r.whole);
+    expect(r.resumedHistory.bestEpoch).toBe(r.wholeHistory.bestEpoch);
+    expect(r.resumedHistory.stoppedEarly).toBe(r.wholeHistory.stoppedEarly);
+  });
+
+  it('the resumed run differs when the optimizer state is not restored (the test can fail)', async () => {
+    const options = (): FitOptions => ({ epochs: 4, batchSize: 32, optimizer: adam({ lr: 3e-3 }) });
+    const whole = new Mlp(MLP);
+    await whole.fit(data.x, data.y, options());
+    let bytes: Uint8Array | undefined;
+    const first = new Mlp(MLP);
+    await first.fit(data.x, data.y, { ...options(), checkpoint: { every: 2, save: (b) => void (bytes ??= b) }, onEpoch: (log) => log.epoch < 2 });
+    // Loaded as a plain model (the training state dropped): two more epochs from fresh Adam state.
+    const plain = Mlp.load(bytes!);
+    await plain.fit(data.x, data.y, { ...options(), epochs: 2 });
+    expect(mlpHash(plain)).not.toBe(mlpHash(whole));
+    for (const m of [whole, first, plain]) m.dispose();
+  });
+
+  it('every: 2 saves after epochs 2, 4 and the last; saves may be async and fit waits for them', async () => {
+    const mlp = new Mlp(MLP);
+    const epochs: number[] = [];
+    let pending = 0;
+    await mlp.fit(data.x, data.y, {
+      epochs: 5,
+      checkpoint: {
+        every: 2,
+        save: async (bytes) => {
+          pending++;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          const model = load(bytes) as Mlp;
+          epochs.push(model.sizes.length);
+          model.dispose();
+          pending--;
+        },
+      },
+      onEpoch: () => {
+        expect(pending).toBe(0);
+      },
+    });
+    expect(epochs).toHaveLength(3);
+    mlp.dispose();
+  });
+
+  it('a checkpoint is a model file: nninit.load reads it, and evaluate works before resuming', async () => {
+    let bytes: Uint8Array | undefined;
+    const mlp = new Mlp(MLP);
+    await mlp.fit(data.x, data.y, { epochs: 1, checkpoint: { save: (b) => void (bytes = b) } });
+    const loaded = load(bytes!);
+    expect(loaded).toBeInstanceOf(Mlp);
+    expect((loaded as Mlp).evaluate(data.x, data.y)).toEqual(mlp.evaluate(data.x, data.y));
+    // Saved again, a loaded checkpoint is a plain model file.
+    expect(hashBytes((loaded as Mlp).save())).toBe(hashBytes(mlp.save()));
+    for (const m of [mlp, loaded as Mlp]) m.dispose();
+  });
+
+  it('resume: true without training state, or with options that break resuming, is a ParamError naming them', async () => {
+    const fresh = new Mlp(MLP);
+    await expect(fresh.fit(data.x, data.y, { epochs: 2, resume: true })).rejects.toThrow(/resume: true needs a model loaded from a checkpoint/);
+    let bytes: Uint8Array | undefined;
+    await fresh.fit(data.x, data.y, { epochs: 3, batchSize: 32, optimizer: adam({ lr: 1e-3 }), checkpoint: { save: (b) => void (bytes = b) } });
+    const loaded = Mlp.load(bytes!);
+    const attempt = loaded.fit(data.x, data.y, { epochs: 2, batchSize: 16, optimizer: sgd({ lr: 0.1 }), resume: true });
+    await expect(attempt).rejects.toThrow(ParamError);
+    await expect(loaded.fit(data.x, data.y, { epochs: 2, batchSize: 16, optimizer: sgd({ lr: 0.1 }), resume: true })).rejects.toThrow(
+      /epochs is 2 but the checkpoint has 3 epochs done; batchSize is 16, the checkpoint's is 32; optimizer is "sgd", the checkpoint's is "adam"/,
+    );
+    // epochs equal to those done: nothing left to train.
+    const done = await loaded.fit(data.x, data.y, { epochs: 3, batchSize: 32, optimizer: adam({ lr: 1e-3 }), resume: true });
+    expect(done.epochs).toEqual([]);
+    expect(mlpHash(loaded)).toBe(mlpHash(fresh));
+    // Used once: a second resume has no training state left.
+    await expect(loaded.fit(data.x, data.y, { epochs: 4, batchSize: 32, resume: true })).rejects.toThrow(/holds no training state/);
+    await expect(fresh.fit(data.x, data.y, { epochs: 1, checkpoint: { every: 0, save: () => {} } })).rejects.toThrow(/checkpoint.every/);
+    for (const m of [fresh, loaded]) m.dispose();
+  });
+
+  it('a checkpoint with broken training state is a FormatError naming it', async () => {
+    let bytes: Uint8Array | undefined;
+    const mlp = new Mlp(MLP);
+    await mlp.fit(data.x, data.y, { epochs: 1, checkpoint: { save: (b) => void (bytes = b) } });
+    mlp.dispose();
+    // Same-length edits inside the JSON header, so that every offset stays right.
+    const corrupt = (from: string, to: string) => {
+      expect(to.length).toBe(from.length);
+      const needle = new TextEncoder().encode(from);
+      const at = bytes!.findIndex((_, i) => needle.every((b, j) => bytes![i + j] === b));
+      expect(at).toBeGreaterThan(0);
+      const copy = bytes!.slice();
+      copy.set(new TextEncoder().encode(to), at);
+      return copy;
+    };
+    expect(() => Mlp.load(corrupt('"training.optimizer":"adam"', '"training.optimizer":"adaX"'))).toThrow(FormatError);
+    expect(() => Mlp.load(corrupt('"training.epoch":"1"', '"training.epoch":"x"'))).toThrow(/training.epoch/);
+    expect(() => Mlp.load(corrupt('training.optimizer.first', 'training.optimizer.fir5t'))).toThrow(FormatError);
+  });
+});

@@ -8,6 +8,9 @@ import type { FitOptions } from '../src/nn/fit.js';
 import { adam, cosineSchedule, sgd } from '../src/optim/index.js';
 import { ready } from '../src/runtime/index.js';
 import { blobs } from './nn-helpers.js';
+import { RBM, type FitOptions as RbmFitOptions } from '../src/rbm/rbm.js';
+import { Rng } from '../src/random.js';
+import type { Tensor } from '../src/tensor.js';
 
 beforeAll(() => ready());
 
@@ -18,8 +21,17 @@ export function hashBytes(bytes: Uint8Array): string {
   return h.toString(16).padStart(8, '0');
 }
 
-const floatBytes = (data: Float32Array) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-const mlpHash = (mlp: Mlp) => hashBytes(mlp.layers.flatMap((l) => [l.weight.data, l.bias.data]).reduce((a, d) => a + hashBytes(floatBytes(d)), ''));
+/** One hash over every parameter's bits, layer by layer. */
+export function hashFloats(arrays: readonly Float32Array[]): string {
+  const all = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    all.set(a, at);
+    at += a.length;
+  }
+  return hashBytes(new Uint8Array(all.buffer));
+}
+const mlpHash = (mlp: Mlp) => hashFloats(mlp.layers.flatMap((l) => [l.weight.data, l.bias.data]));
 
 const MLP: MlpOptions = { layers: [10, 24, 16, 3], activation: 'tanh', init: 'heNormal', seed: 7 };
 const data = blobs(230, 10, 3, 4);
@@ -172,5 +184,91 @@ describe('Mlp.fit checkpoints', () => {
     expect(() => Mlp.load(corrupt('"training.optimizer":"adam"', '"training.optimizer":"adaX"'))).toThrow(FormatError);
     expect(() => Mlp.load(corrupt('"training.epoch":"1"', '"training.epoch":"x"'))).toThrow(/training.epoch/);
     expect(() => Mlp.load(corrupt('training.optimizer.first', 'training.optimizer.fir5t'))).toThrow(FormatError);
+  });
+});
+
+/** Binary rows: each of `patterns` prototypes with 10% of its bits flipped. */
+function binaryData(rows: number, width: number, seed: number): Tensor {
+  const rng = new Rng(seed);
+  const prototypes = Array.from({ length: 4 }, () => Array.from({ length: width }, () => (rng.uniform() < 0.5 ? 1 : 0)));
+  const data = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    const p = prototypes[rng.int(4)];
+    for (let i = 0; i < width; i++) data[r * width + i] = rng.uniform() < 0.1 ? 1 - p[i] : p[i];
+  }
+  return { shape: [rows, width], data };
+}
+
+const rbmHash = (rbm: RBM) => {
+  const w = rbm.weights;
+  return hashFloats([w.W.data, w.visibleBias.data, w.hiddenBias.data]);
+};
+
+describe('RBM.fit checkpoints', () => {
+  const x = binaryData(150, 30, 5);
+  const held = binaryData(40, 30, 6);
+  const RBM_OPTIONS = { nVisible: 30, nHidden: 20, seed: 11 };
+
+  async function rbmRun(options: () => RbmFitOptions, stopAfter: number) {
+    const whole = new RBM(RBM_OPTIONS);
+    const wholeHistory = await whole.fit(x, options());
+    const saved: Uint8Array[] = [];
+    const first = new RBM(RBM_OPTIONS);
+    await first.fit(x, { ...options(), checkpoint: { save: (bytes) => void saved.push(bytes) }, onEpoch: (stats) => stats.epoch < stopAfter });
+    expect(saved).toHaveLength(stopAfter);
+    const resumed = RBM.load(saved[stopAfter - 1]);
+    const resumedHistory = await resumed.fit(x, { ...options(), resume: true });
+    const result = { whole: rbmHash(whole), resumed: rbmHash(resumed), wholeHistory, resumedHistory };
+    for (const m of [whole, first, resumed]) m.dispose();
+    return result;
+  }
+
+  it('PCD (persistent chains), 6 epochs stopped after 3 and resumed: the same bits, the same statistics', async () => {
+    // The default momentum schedule changes after epoch 5, sparsity keeps running means, and the
+    // monitoring sample (pseudo-likelihood, free-energy gap) is drawn again on resume.
+    const options = (): RbmFitOptions => ({ epochs: 6, batchSize: 16, learningRate: 0.05, persistent: true, sparsity: { target: 0.1, cost: 0.01 }, validation: held, monitorSize: 60 });
+    const r = await rbmRun(options, 3);
+    expect(r.resumed).toBe(r.whole);
+    expect(r.resumedHistory.map((s) => s.epoch)).toEqual([4, 5, 6]);
+    const stats = (h: typeof r.wholeHistory) => h.map(({ seconds: _, ...rest }) => rest);
+    expect(stats(r.resumedHistory)).toEqual(stats(r.wholeHistory.slice(3)));
+  });
+
+  it('CD-2 with sampled visible units, stopped after 1', async () => {
+    const options = (): RbmFitOptions => ({ epochs: 3, batchSize: 25, k: 2, sampleVisible: true, momentum: 0.7, weightDecay: 1e-3 });
+    const r = await rbmRun(options, 1);
+    expect(r.resumed).toBe(r.whole);
+  });
+
+  it('without the chains restored, PCD resumes differently (the test can fail)', async () => {
+    const options = (): RbmFitOptions => ({ epochs: 4, batchSize: 16, persistent: true });
+    const whole = new RBM(RBM_OPTIONS);
+    await whole.fit(x, options());
+    let bytes: Uint8Array | undefined;
+    const first = new RBM(RBM_OPTIONS);
+    await first.fit(x, { ...options(), checkpoint: { every: 2, save: (b) => void (bytes ??= b) }, onEpoch: (s) => s.epoch < 2 });
+    const plain = RBM.load(bytes!);
+    // A plain fit of the remaining epochs: fresh chains, zero momentum, a fresh stream position.
+    await plain.fit(x, { ...options(), epochs: 2 });
+    expect(rbmHash(plain)).not.toBe(rbmHash(whole));
+    for (const m of [whole, first, plain]) m.dispose();
+  });
+
+  it('resume errors name the options; broken chains are a FormatError', async () => {
+    const fresh = new RBM(RBM_OPTIONS);
+    await expect(fresh.fit(x, { epochs: 1, resume: true })).rejects.toThrow(/RBM.fit: resume: true needs a model loaded from a checkpoint/);
+    let bytes: Uint8Array | undefined;
+    await fresh.fit(x, { epochs: 2, batchSize: 16, persistent: true, checkpoint: { save: (b) => void (bytes = b) } });
+    const loaded = RBM.load(bytes!);
+    await expect(loaded.fit(x, { epochs: 1, batchSize: 10, resume: true })).rejects.toThrow(
+      /epochs is 1 but the checkpoint has 2 epochs done; batchSize is 10, the checkpoint's is 16; persistent is false, the checkpoint's is true/,
+    );
+    const states = new TextEncoder().encode('"training.chains.rows":"16"');
+    const at = bytes!.findIndex((_, i) => states.every((b, j) => bytes![i + j] === b));
+    expect(at).toBeGreaterThan(0);
+    const corrupt = bytes!.slice();
+    corrupt.set(new TextEncoder().encode('"training.chains.rows":"99"'), at);
+    expect(() => RBM.load(corrupt)).toThrow(FormatError);
+    for (const m of [fresh, loaded]) m.dispose();
   });
 });

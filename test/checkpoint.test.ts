@@ -9,6 +9,7 @@ import { adam, cosineSchedule, sgd } from '../src/optim/index.js';
 import { ready } from '../src/runtime/index.js';
 import { blobs } from './nn-helpers.js';
 import { RBM, type FitOptions as RbmFitOptions } from '../src/rbm/rbm.js';
+import { DBN, type PretrainOptions } from '../src/dbn/dbn.js';
 import { Rng } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
 
@@ -270,5 +271,63 @@ describe('RBM.fit checkpoints', () => {
     corrupt.set(new TextEncoder().encode('"training.chains.rows":"99"'), at);
     expect(() => RBM.load(corrupt)).toThrow(FormatError);
     for (const m of [fresh, loaded]) m.dispose();
+  });
+});
+
+describe('DBN.pretrain checkpoints', () => {
+  const x = binaryData(120, 30, 8);
+  const DBN_OPTIONS = { layers: [30, 20, 12, 8], seed: 3 };
+  const dbnHash = (dbn: DBN) => hashFloats(dbn.layers.flatMap((w) => [w.W.data, w.visibleBias.data, w.hiddenBias.data]));
+  const options = (): PretrainOptions => ({ epochs: 3, batchSize: 16, learningRate: 0.05, persistent: true, monitorSize: 40 });
+
+  it('interrupted in layer 2 (an error thrown in save) and resumed: the same bits as the uninterrupted pretrain', async () => {
+    const whole = new DBN(DBN_OPTIONS);
+    const wholeHistories = await whole.pretrain(x, options());
+    const saved: Uint8Array[] = [];
+    const first = new DBN(DBN_OPTIONS);
+    // Saves: layer 1 after epochs 1, 2, 3; layer 2 after epoch 1, then the machine goes down.
+    const attempt = first.pretrain(x, {
+      ...options(),
+      checkpoint: {
+        save: (bytes) => {
+          if (saved.length === 4) throw new Error('power cut');
+          saved.push(bytes);
+        },
+      },
+    });
+    await expect(attempt).rejects.toThrow('power cut');
+    const loaded = DBN.load(saved[3]);
+    expect(loaded.isPretrained).toBe(false);
+    const layersSeen: number[] = [];
+    const epochsSeen: string[] = [];
+    const histories = await loaded.pretrain(x, {
+      ...options(),
+      resume: true,
+      onEpoch: (layer, stats) => void epochsSeen.push(`${layer}:${stats.epoch}`),
+      onLayer: ({ layer }) => void layersSeen.push(layer),
+    });
+    expect(dbnHash(loaded)).toBe(dbnHash(whole));
+    expect(hashBytes(loaded.save())).toBe(hashBytes(whole.save()));
+    expect(epochsSeen).toEqual(['1:2', '1:3', '2:1', '2:2', '2:3']);
+    expect(layersSeen).toEqual([1, 2]);
+    expect(histories[0]).toEqual([]);
+    expect(histories[2].map((s) => s.reconstructionError)).toEqual(wholeHistories[2].map((s) => s.reconstructionError));
+  });
+
+  it('a checkpoint after a layer\'s last epoch resumes with the next layer', async () => {
+    const whole = new DBN(DBN_OPTIONS);
+    await whole.pretrain(x, options());
+    let bytes: Uint8Array | undefined;
+    const first = new DBN(DBN_OPTIONS);
+    await expect(
+      first.pretrain(x, { ...options(), checkpoint: { every: 3, save: (b) => { if (bytes) throw new Error('stop'); bytes = b; } } }),
+    ).rejects.toThrow('stop');
+    const loaded = DBN.load(bytes!);
+    await loaded.pretrain(x, { ...options(), resume: true });
+    expect(dbnHash(loaded)).toBe(dbnHash(whole));
+  });
+
+  it('resume: true on a DBN without training state is a ParamError', async () => {
+    await expect(new DBN(DBN_OPTIONS).pretrain(x, { ...options(), resume: true })).rejects.toThrow(/DBN.pretrain: resume: true needs a DBN loaded from a checkpoint/);
   });
 });

@@ -8,6 +8,7 @@ import type { FitOptions } from '../src/nn/fit.js';
 import { adam, cosineSchedule, sgd } from '../src/optim/index.js';
 import { ready } from '../src/runtime/index.js';
 import { blobs } from './nn-helpers.js';
+import { hashBytes, hashFloats } from './checkpoint-helpers.js';
 import { RBM, type FitOptions as RbmFitOptions } from '../src/rbm/rbm.js';
 import { DBN, type PretrainOptions } from '../src/dbn/dbn.js';
 import { Rng } from '../src/random.js';
@@ -15,23 +16,6 @@ import type { Tensor } from '../src/tensor.js';
 
 beforeAll(() => ready());
 
-/** FNV-1a over the bytes: a short name for "the same bits". */
-export function hashBytes(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
-}
-
-/** One hash over every parameter's bits, layer by layer. */
-export function hashFloats(arrays: readonly Float32Array[]): string {
-  const all = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    all.set(a, at);
-    at += a.length;
-  }
-  return hashBytes(new Uint8Array(all.buffer));
-}
 const mlpHash = (mlp: Mlp) => hashFloats(mlp.layers.flatMap((l) => [l.weight.data, l.bias.data]));
 
 const MLP: MlpOptions = { layers: [10, 24, 16, 3], activation: 'tanh', init: 'heNormal', seed: 7 };

@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FormatError, ParamError } from '../src/errors.js';
 import { load } from '../src/io/models.js';
 import { Mlp, type MlpOptions } from '../src/nn/mlp.js';
+import * as layers from '../src/layers/index.js';
+import { Sequential } from '../src/layers/sequential.js';
 import type { FitOptions } from '../src/nn/fit.js';
 import { adam, cosineSchedule, sgd } from '../src/optim/index.js';
 import { ready } from '../src/runtime/index.js';
@@ -149,6 +151,13 @@ describe('Mlp.fit checkpoints', () => {
     await expect(loaded.fit(data.x, data.y, { epochs: 4, batchSize: 32, resume: true })).rejects.toThrow(/holds no training state/);
     await expect(fresh.fit(data.x, data.y, { epochs: 1, checkpoint: { every: 0, save: () => {} } })).rejects.toThrow(/checkpoint.every/);
     for (const m of [fresh, loaded]) m.dispose();
+  });
+
+  it('Sequential.fit refuses checkpoint and resume by name', async () => {
+    const model = new Sequential([layers.dense({ inFeatures: 10, outFeatures: 3 })], { inputShape: [10], seed: 1 });
+    await expect(model.fit(data.x, data.y, { epochs: 1, checkpoint: { save: () => {} } })).rejects.toThrow(/Sequential.fit does not take checkpoint yet/);
+    await expect(model.fit(data.x, data.y, { epochs: 1, resume: true })).rejects.toThrow(/Sequential.fit does not take resume yet/);
+    model.dispose();
   });
 
   it('a checkpoint with broken training state is a FormatError naming it', async () => {

@@ -280,7 +280,9 @@ export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Tar
   const o = checkOptions('fit', options, FIT_KEYS);
   const checkpoint = checkpointSettings(o.checkpoint);
   const resume = booleanOption('resume', o.resume, false);
-  if ((checkpoint || resume) && session === undefined) throw new ParamError(`${checkpoint ? 'checkpoint' : 'resume'} is not supported by this model's fit`);
+  if ((checkpoint || resume) && session === undefined) {
+    throw new ParamError(`Sequential.fit does not take ${checkpoint ? 'checkpoint' : 'resume'} yet (Mlp.fit, RBM.fit and DBN.pretrain do)`);
+  }
   const what = session?.what ?? 'fit';
   if (resume && !session?.resumeFrom) {
     throw new ParamError(`${what}: resume: true needs a model loaded from a checkpoint (Mlp.load(bytes) of bytes that fit's checkpoint.save received); this one holds no training state`);

@@ -11,7 +11,7 @@
 // is blocked in Atomics.wait, so its event loop cannot deliver the worker's 'exit' event. In Node
 // the workers are therefore started by a small supervisor worker, whose event loop stays free: it
 // sees each worker's 'exit' or 'error', marks the worker's slot dead and wakes the waiting thread,
-// which then throws instead of waiting forever (docs/ARCHITECTURE.md, "Threads"). Browsers start
+// which then throws instead of waiting forever (docs/ARCHITECTURE.md, "Threads that fail loudly"). Browsers start
 // the workers from the page (no supervisor; see there).
 //
 // The worker body is the source string below, started from a Blob URL in browsers and with

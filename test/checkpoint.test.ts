@@ -147,6 +147,11 @@ describe('Mlp.fit checkpoints', () => {
     const done = await loaded.fit(data.x, data.y, { epochs: 3, batchSize: 32, optimizer: adam({ lr: 1e-3 }), resume: true });
     expect(done.epochs).toEqual([]);
     expect(mlpHash(loaded)).toBe(mlpHash(fresh));
+    // A plain fit outdates the state of a loaded checkpoint.
+    const outdated = Mlp.load(bytes!);
+    await outdated.fit(data.x, data.y, { epochs: 1, batchSize: 32 });
+    await expect(outdated.fit(data.x, data.y, { epochs: 4, batchSize: 32, resume: true })).rejects.toThrow(/holds no training state/);
+    outdated.dispose();
     // Used once: a second resume has no training state left.
     await expect(loaded.fit(data.x, data.y, { epochs: 4, batchSize: 32, resume: true })).rejects.toThrow(/holds no training state/);
     await expect(fresh.fit(data.x, data.y, { epochs: 1, checkpoint: { every: 0, save: () => {} } })).rejects.toThrow(/checkpoint.every/);

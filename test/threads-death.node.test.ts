@@ -31,7 +31,7 @@ describe('a worker dying mid-call', () => {
     const b = randomTensor([512, 512], 2);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
-      threadPool()!.workerHandles[1].terminateLater(40);
+      threadPool()!.workerHandles[1].terminateLater!(40);
       let caught: unknown = null;
       // Products back to back: the worker dies during one of them (or, at worst, between two, which
       // the next one must notice just the same).
@@ -65,7 +65,7 @@ describe('a worker dying mid-call', () => {
     const x: nninit.Tensor = { shape: [512, 400], data: Float32Array.from({ length: 512 * 400 }, (_, i) => (i * 7919) % 3 === 0 ? 1 : 0) };
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
-      threadPool()!.workerHandles[0].terminateLater(30);
+      threadPool()!.workerHandles[0].terminateLater!(30);
       let caught: unknown = null;
       for (let call = 0; call < 5000 && caught === null; call++) {
         try {

@@ -160,6 +160,8 @@ export class DBN {
     if (settings.resume && from === null) {
       throw new ParamError('DBN.pretrain: resume: true needs a DBN loaded from a checkpoint (DBN.load of the bytes checkpoint.save received); this one holds no training state');
     }
+    // A pretrain that starts over outdates the checkpoint's state.
+    if (!settings.resume) this.resumeState = null;
     const seeds = new Rng(this.seed);
     const trained: RbmWeights[] = from ? this.trained.slice(0, from.layer) : [];
     const histories: RbmHistory[] = [];
@@ -183,7 +185,6 @@ export class DBN {
         if (resuming) {
           rbm.setWeights(from.weights);
           rbm.resumeFrom(from.rbm);
-          this.resumeState = null;
         }
         const fitOptions = { ...rbmOptions, resume: resuming, onEpoch: onEpoch && ((stats: EpochStats) => onEpoch(layer, stats, rbm)) };
         const history = await rbm.fitWith(input, fitOptions, 'DBN.pretrain', (training) => {
@@ -195,6 +196,7 @@ export class DBN {
           });
           return checkpointBytes('dbn', this.fileConfig(), tensors, { metadata: { ...training.metadata, layer: String(layer) }, tensors: training.tensors });
         });
+        if (resuming) this.resumeState = null;
         trained.push(rbm.weights);
         histories.push(history);
         await onLayer?.({ layer, rbm, input, history });

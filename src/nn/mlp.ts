@@ -185,7 +185,8 @@ export class Mlp {
       try {
         return await fitNet(net, this.shuffleRng, x, y, options, session);
       } finally {
-        if (session.resumeFrom === null) this.resumeState = null;
+        // Used by a resumed fit, or outdated by a plain one: a later resume needs a new checkpoint.
+        if (session.resumeFrom === null || options?.resume !== true) this.resumeState = null;
       }
     } finally {
       this.training = false;

@@ -175,6 +175,8 @@ export class RBM {
     const validationRows = validation === undefined ? 0 : this.checkData(validation, 'validation', settings.step.allowOutOfRange);
     if (settings.logLikelihood) this.checkData(settings.logLikelihood.data, 'logLikelihood.data', false);
     const from = settings.resume ? this.takeResumeState(what, settings, rows) : null;
+    // A plain fit outdates the checkpoint's state.
+    this.resumeState = null;
     this.initVisibleBias(x.data, rows);
     return fitEpochs(this.trainee(), x, rows, settings, validationRows, {
       resume: from,

@@ -1,5 +1,6 @@
 import { ParamError, show } from './errors.js';
 import { formatFail, nameOf, writeModel, type ModelFile, type ModelKind } from './io/model-format.js';
+import type { WriteDtype } from './io/safetensors.js';
 import { positiveInteger } from './options.js';
 import type { Tensor } from './tensor.js';
 
@@ -11,7 +12,7 @@ import type { Tensor } from './tensor.js';
  * and the finished run has the same bits as one that was never interrupted.
  */
 
-/** Options of `checkpoint` in `Mlp.fit`, `RBM.fit` and `DBN.pretrain`. */
+/** Options of `checkpoint` in `Mlp.fit`, `Sequential.fit`, `RBM.fit` and `DBN.pretrain`. */
 export interface CheckpointOptions {
   /** Epochs between checkpoints (default 1); the last epoch of a fit (of each layer in a pretrain) always saves one. */
   every?: number;
@@ -130,7 +131,13 @@ export function checkResumable(what: string, problems: readonly string[]): void 
 }
 
 /** A model file with training state: the model's configuration and tensors, then the state's. */
-export function checkpointBytes(kind: ModelKind, config: Record<string, string>, tensors: Record<string, Tensor>, training: TrainingParts): Uint8Array {
+export function checkpointBytes(
+  kind: ModelKind,
+  config: Record<string, string>,
+  tensors: Record<string, Tensor>,
+  training: TrainingParts,
+  dtypes?: Record<string, WriteDtype>,
+): Uint8Array {
   const state = prefixed(training);
-  return writeModel(kind, { ...config, ...state.metadata }, { ...tensors, ...state.tensors });
+  return writeModel(kind, { ...config, ...state.metadata }, { ...tensors, ...state.tensors }, dtypes);
 }

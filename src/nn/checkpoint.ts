@@ -5,7 +5,7 @@ import {
   trainingInteger,
   type TrainingParts,
 } from '../checkpoint.js';
-import { checkNoExtraTensors, formatFail, takeTensor, type ModelFile } from '../io/model-format.js';
+import { checkNoExtraTensors, formatFail, nameOf, takeTensor, type ModelFile } from '../io/model-format.js';
 import type { Monitor } from './fit.js';
 
 /*
@@ -40,6 +40,8 @@ export interface FitCheckpoint {
   shuffleBlock: number;
   optimizer: { kind: OptimizerKind; steps: number; first: Float32Array | null; second: Float32Array | null };
   stop: StopCheckpoint | null;
+  /** Next unused block of each of the network's own random streams (a Sequential's dropout layers). */
+  streams: number[];
 }
 
 const vector = (data: Float32Array) => ({ shape: [data.length], data });
@@ -54,6 +56,7 @@ export function fitCheckpointParts(c: FitCheckpoint): TrainingParts {
     optimizer: c.optimizer.kind,
     'optimizer.steps': String(c.optimizer.steps),
   };
+  if (c.streams.length > 0) metadata.streams = c.streams.join(',');
   const tensors: TrainingParts['tensors'] = {};
   if (c.optimizer.first) tensors['optimizer.first'] = vector(c.optimizer.first);
   if (c.optimizer.second) tensors['optimizer.second'] = vector(c.optimizer.second);
@@ -66,6 +69,14 @@ export function fitCheckpointParts(c: FitCheckpoint): TrainingParts {
     if (c.stop.bestParams) tensors['stop.bestParams'] = vector(c.stop.bestParams);
   }
   return { metadata, tensors };
+}
+
+function streamBlocks(training: ModelFile): number[] {
+  const text = training.metadata.streams;
+  if (text === undefined) return [];
+  const blocks = text.split(',').map((part) => (/^\d+$/.test(part) ? Number(part) : NaN));
+  if (blocks.some((b) => !Number.isSafeInteger(b) || b > MAX_BLOCK)) formatFail(`__metadata__["training.streams"] is ${nameOf(text)}; expected comma-separated block indices`);
+  return blocks;
 }
 
 /** The fit state of a checkpoint's training part, checked against the model's parameter count. */
@@ -96,6 +107,7 @@ export function readFitCheckpoint(training: ModelFile, paramCount: number): FitC
     shuffleBlock: trainingInteger(training, 'shuffleBlock', 0, MAX_BLOCK),
     optimizer: { kind, steps: trainingInteger(training, 'optimizer.steps', 0), first, second },
     stop,
+    streams: streamBlocks(training),
   };
   checkNoExtraTensors(training);
   return checkpoint;

@@ -11,6 +11,7 @@ import type { OutputName } from './activations.js';
 import { encodeTargets, type Targets } from './targets.js';
 import { checkpointBytes, checkpointDue, checkpointSettings, checkResumable, type CheckpointOptions } from '../checkpoint.js';
 import type { ModelKind } from '../io/model-format.js';
+import type { WriteDtype } from '../io/safetensors.js';
 import { fitCheckpointParts, type FitCheckpoint } from './checkpoint.js';
 
 /** Rows evaluated per forward pass when scoring validation data, predicting or evaluating. */
@@ -252,7 +253,9 @@ export interface FitSession {
   /** `Mlp.fit`, for messages. */
   what: string;
   /** The model's file parts: the bytes of a checkpoint are these plus the training state. */
-  modelFile(): { kind: ModelKind; config: Record<string, string>; tensors: Record<string, Tensor> };
+  modelFile(): { kind: ModelKind; config: Record<string, string>; tensors: Record<string, Tensor>; dtypes?: Record<string, WriteDtype> };
+  /** The network's own random streams besides the shuffle (a Sequential's dropout masks). */
+  streams?: readonly Rng[];
   /** The training state the model was loaded with; null for a model that was not loaded from a checkpoint. */
   resumeFrom: FitCheckpoint | null;
 }
@@ -276,16 +279,13 @@ function resumeProblems(from: FitCheckpoint, epochs: number, batchSize: number, 
 }
 
 /** The training loop behind `Mlp.fit` and `Sequential.fit`: data goes into wasm once; each batch is a few kernel calls. */
-export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Targets, options: FitOptions, session?: FitSession): Promise<History> {
+export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Targets, options: FitOptions, session: FitSession): Promise<History> {
   const o = checkOptions('fit', options, FIT_KEYS);
   const checkpoint = checkpointSettings(o.checkpoint);
   const resume = booleanOption('resume', o.resume, false);
-  if ((checkpoint || resume) && session === undefined) {
-    throw new ParamError(`Sequential.fit does not take ${checkpoint ? 'checkpoint' : 'resume'} yet (Mlp.fit, RBM.fit and DBN.pretrain do)`);
-  }
-  const what = session?.what ?? 'fit';
-  if (resume && !session?.resumeFrom) {
-    throw new ParamError(`${what}: resume: true needs a model loaded from a checkpoint (Mlp.load(bytes) of bytes that fit's checkpoint.save received); this one holds no training state`);
+  const what = session.what;
+  if (resume && !session.resumeFrom) {
+    throw new ParamError(`${what}: resume: true needs a model loaded from a checkpoint (the bytes that fit's checkpoint.save received); this one holds no training state`);
   }
   const epochs = positiveInteger('epochs', o.epochs);
   const batchSize = positiveInteger('batchSize', o.batchSize, 32);
@@ -321,8 +321,13 @@ export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Tar
   const valRows = validation ? checkMatrix(validation.x, 'validation.x', { cols: net.inputs, finite: true }).rows : 0;
   const valTargets = validation ? encodeTargets(validation.y, valRows, net.outputs, net.shape.output, 'validation.y') : null;
   const stop = stopper(o.earlyStopping, validation !== undefined);
-  const from = resume ? session!.resumeFrom! : null;
-  if (from) checkResumable(what, resumeProblems(from, epochs, batchSize, rows, optimizer, stop));
+  const from = resume ? session.resumeFrom : null;
+  const streams = session.streams ?? [];
+  if (from) {
+    const problems = resumeProblems(from, epochs, batchSize, rows, optimizer, stop);
+    if (from.streams.length !== streams.length) problems.push(`the model has ${streams.length} random streams, the checkpoint ${from.streams.length}`);
+    checkResumable(what, problems);
+  }
 
   const started = performance.now();
   const held: F32Buffer[] = [];
@@ -345,6 +350,7 @@ export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Tar
     if (from) {
       state.restore(from.optimizer);
       shuffleRng.block = from.shuffleBlock;
+      streams.forEach((stream, i) => (stream.block = from.streams[i]));
       lastEpoch = from.epoch;
       if (stop && from.stop) {
         Object.assign(stop, { best: from.stop.best, bestEpoch: from.stop.bestEpoch, wait: from.stop.wait });
@@ -352,10 +358,10 @@ export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Tar
         history.stoppedEarly = from.stop.ended;
       }
       // The training state is used once; a later resume needs a checkpoint of its own.
-      session!.resumeFrom = null;
+      session.resumeFrom = null;
     }
     const saveCheckpoint = async (epoch: number, ended: boolean): Promise<void> => {
-      const file = session!.modelFile();
+      const file = session.modelFile();
       const optimizerState = state.saved;
       const bytes = checkpointBytes(
         file.kind,
@@ -367,8 +373,10 @@ export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Tar
           rows,
           shuffleBlock: shuffleRng.block,
           optimizer: { kind: optimizer.kind, ...optimizerState },
+          streams: streams.map((stream) => stream.block),
           stop: stop && { monitor: stop.monitor, best: stop.best, bestEpoch: stop.bestEpoch, wait: stop.wait, ended, bestParams: snapshot ? snapshot.view.slice() : null },
         }),
+        file.dtypes,
       );
       await checkpoint!.save(bytes);
       assertAlive(net);

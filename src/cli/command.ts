@@ -315,7 +315,8 @@ export function wrap(words: string, indent: number, first = indent): string {
   return lines.join(`\n${' '.repeat(indent)}`);
 }
 
-export const EXIT_STATUS = 'Exit status: 0 success, 1 failure (bad data or files, or the work failed), 2 usage error, 130 interrupted by Ctrl-C (train and pretrain write a checkpoint first).';
+export const EXIT_STATUS =
+  'Exit status: 0 success, 1 failure (bad data or files, or the work failed), 2 usage error,\n130 interrupted by Ctrl-C (train and pretrain write a checkpoint first).';
 
 /** `nninit train --help`: synopsis, description, every option with its default. */
 export function commandHelp(command: Command<Options, unknown>): string {

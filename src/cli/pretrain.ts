@@ -2,7 +2,6 @@ import * as nninit from '../index.js';
 import { defineCommand, flag, integer, number, sizes, text, UsageError, withInterrupt } from './command.js';
 import { checkWidth, DATA_OPTIONS, loadExamples } from './dataset.js';
 import { checkWritableFile, readInput, writeOutput } from './files.js';
-import { writeBytesAtomically } from '../node/files.js';
 
 export interface PretrainResult {
   out: string;
@@ -52,7 +51,7 @@ export const pretrain = defineCommand({
               `pretrain: RBM ${layer + 1}/${rbms} epoch ${stats.epoch}/${epochs}  reconstruction error ${stats.reconstructionError.toFixed(4)}  (${train.source})`,
             ),
         }),
-      writeBytesAtomically,
+      writeOutput,
     );
     io.progress.done();
     await writeOutput(out, dbn.save());

@@ -1,7 +1,6 @@
 import * as nninit from '../index.js';
 import { ACTIVATION_NAMES } from './activations.js';
 import { choice, defineCommand, flag, integer, number, text, UsageError, withInterrupt } from './command.js';
-import { writeBytesAtomically } from '../node/files.js';
 import { checkLabels, checkWidth, DATA_OPTIONS, loadExamples } from './dataset.js';
 import { checkWritableFile, readInput, writeOutput } from './files.js';
 
@@ -59,7 +58,7 @@ export const train = defineCommand({
             onEpoch: (log) =>
               io.progress.update(`train: epoch ${log.epoch}/${epochs}  loss ${log.loss.toFixed(4)}  accuracy ${log.accuracy.toFixed(4)}  (${examples.source})`),
           }),
-        writeBytesAtomically,
+        writeOutput,
       );
       io.progress.done();
       await writeOutput(out, mlp.save());

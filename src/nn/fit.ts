@@ -100,7 +100,7 @@ export interface FitOptions {
    */
   checkpoint?: CheckpointOptions;
   /**
-   * Continue the fit a checkpoint was saved in (the model must come from `Mlp.load` of its bytes),
+   * Continue the fit a checkpoint was saved in (the model must come from `Mlp.load` or `Sequential.load` of its bytes),
    * from the epoch after it, with the same options (`epochs` may grow): the finished model has the
    * same bits as a fit that was never interrupted. The history lists the resumed epochs only.
    */

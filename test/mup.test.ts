@@ -286,6 +286,22 @@ describe('μP models in files, withHead and freeze', () => {
     for (const model of [mlp, head, plain, drawn]) model.dispose();
   });
 
+  it('a μP fit resumed from a checkpoint ends with the bits of the uninterrupted fit', async () => {
+    const options = { layers: [5, 16, 16, 3], activation: 'tanh' as const, seed: 4, parametrization: 'mup' as const, baseWidth: 4 };
+    const { x, y } = blobs(40, 5, 3, 3);
+    const fitOptions = { epochs: 4, batchSize: 8, optimizer: sgd({ lr: 0.05, momentum: 0.9 }) };
+    const straight = new Mlp(options);
+    await straight.fit(x, y, fitOptions);
+    const saved: Uint8Array[] = [];
+    const first = new Mlp(options);
+    await first.fit(x, y, { ...fitOptions, checkpoint: { save: (bytes) => void saved.push(bytes) } });
+    const resumed = Mlp.load(saved[1]);
+    expect([resumed.parametrization, resumed.baseWidth]).toEqual(['mup', 4]);
+    await resumed.fit(x, y, { ...fitOptions, resume: true });
+    resumed.layers.forEach((layer, l) => expect(Array.from(layer.weight.data)).toEqual(Array.from(straight.layers[l].weight.data)));
+    for (const model of [straight, first, resumed]) model.dispose();
+  });
+
   it('freeze holds a μP layer exactly while the others train', async () => {
     const mlp = new Mlp({ layers: [5, 16, 16, 3], seed: 1, parametrization: 'mup', baseWidth: 4 });
     const { x, y } = blobs(32, 5, 3, 2);

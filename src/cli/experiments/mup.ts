@@ -11,7 +11,7 @@ import {
   type MupResult,
 } from '../../experiments/index.js';
 import { formatTable } from '../../text-table.js';
-import { coordCheckPanels, stepNames } from '../../viz/coord-check.js';
+import { coordCheckPanels, stepNames } from '../coord-check-chart.js';
 import { renderFigure } from '../charts.js';
 import { choices, type Progress } from '../command.js';
 import { bundledDigits } from '../dataset.js';

@@ -191,14 +191,14 @@ export const labels = defineExperiment({
   name: 'labels',
   summary: 'pretraining where it pays: a DBN pretrained on all 8000 digits without labels, fine-tuned with 100, 1000 or all labels, against Xavier and He starts',
   description:
-    'A 784-256-256 DBN (CD-1, 10 epochs per layer, sparsity target 0.1) pretrains on the 8000 training digits without their labels; the 784-256-256-10 ' +
+    'A 784-256-256 DBN (CD-3, 10 epochs per layer, sparsity target 0.1) pretrains on the 8000 training digits without their labels; the 784-256-256-10 ' +
     'sigmoid network is then fine-tuned with 100 and 1000 labels (10 and 100 per class, drawn by seed from the training digits) and ' +
     'with all 8000, from the pretrained weights and from Xavier uniform and He normal starts, each with Adam (lr 0.01) for the same ' +
     '500 updates of 100 rows, or 15 epochs where that is more (no early stopping: a few labels leave none to validate on), and ' +
-    'scored on the 2000 test digits. ' +
+    'scored on the 2000 test digits; the pretrained start first fits its new output layer alone for 500 updates. ' +
     'Prints mean ± sd over 5 seeds (each its own data split, label draw and weights) beside monsta-hd/boltzmann-machines\' ' +
-    'published figures, says where pretraining stops helping, and writes labels.json and labels.svg (about 5 minutes on two ' +
-    'cores; --threads auto helps). --quick: 2000/500 digits, 3 pretraining epochs, 100 updates or 3 epochs. --holdout scores on the last ' +
+    'published figures, says where pretraining stops helping, and writes labels.json and labels.svg (about 4 minutes on two ' +
+    'cores; --threads auto helps). --quick: 2000/500 digits, 3 pretraining epochs, 100 updates or 3 epochs (100 for the output layer alone). --holdout scores on the last ' +
     '2000 training digits instead (pretraining and labels from the other 6000): how the setting was chosen, without the test digits.',
   options: {
     labels: sizes('labelled digits per fine-tuning: multiples of 10 (a balanced draw); a count of at least the training digits means all of them', { default: LABELS_FULL.labels }),

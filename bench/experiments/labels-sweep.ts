@@ -21,7 +21,7 @@ function merge(base: Json, over: Json): Json {
 
 await ready();
 const over = JSON.parse(process.env.LABELS_SWEEP ?? '{}') as Json;
-const config = merge({ ...LABELS_FULL, labels: [1000], seeds: [0, 1], trainSize: LABELS_FULL.trainSize - 2000  } as unknown as Json, over) as unknown as LabelsConfig;
+const config = merge({ ...LABELS_FULL, labels: [1000], seeds: [0, 1], trainSize: LABELS_FULL.trainSize - 2000 } as unknown as Json, over) as unknown as LabelsConfig;
 const result = await runLabels(config, { digits: digitsFor(true) });
 const pre = result.pretraining.reduce((s, p) => s + p.seconds, 0);
 const fine = result.runs.reduce((s, r) => s + r.seconds, 0);

@@ -46,7 +46,7 @@ const ROWS: Row[] = [
   { name: 'TN 512³', m: 512, n: 512, k: 512, transA: true, transB: false, js: false },
 ];
 
-const PEERS = ['nninit', 'tfjs', 'js'] as const;
+const PEERS = ['nninit', 'nninitFma', 'tfjs', 'js'] as const;
 type Peer = (typeof PEERS)[number] | 'numpy';
 /** Suffix of nninit's NN product on a transposed row's shape, for the "within 15% of NN" check. */
 const SAME_SHAPE_NN = ' | NN';
@@ -80,10 +80,12 @@ function randomValues(length: number): Float32Array {
 async function peerCases(peer: Peer): Promise<{ cases: Map<string, () => void>; peakFlops?: number }> {
   const cases = new Map<string, () => void>();
   let peakFlops: number | undefined;
-  if (peer === 'nninit') {
-    const { ready, allocF32 } = await import('../src/runtime/index.js');
+  if (peer === 'nninit' || peer === 'nninitFma') {
+    const { ready, allocF32, fma } = await import('../src/runtime/index.js');
     const { gemmInto, reserveGemmWorkspace } = await import('../src/ops/gemm.js');
-    await ready();
+    await ready(peer === 'nninitFma' ? { fma: true } : undefined);
+    // Without relaxed SIMD (a Node 20 without the flag) the FMA peer offers nothing: no rows.
+    if (peer === 'nninitFma' && !fma()) return { cases };
     // The probe runs in this process, between this process's products, so that a share of peak is
     // measured against what this process gets of the core in the same seconds.
     const probe = (await instantiateProbes(await compileProbes())).mulAdd;
@@ -177,6 +179,13 @@ interface PeerProcess {
   close(): void;
 }
 
+const VITE_NODE = fileURLToPath(new URL('../node_modules/vite-node/vite-node.mjs', import.meta.url));
+
+/** Node 20 validates relaxed SIMD only with this flag on its command line; Node ≥ 22 needs none. */
+function relaxedSimdFlags(): string[] {
+  return Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+}
+
 function startPeer(peer: Peer): Promise<PeerProcess> {
   const child =
     peer === 'numpy'
@@ -184,7 +193,7 @@ function startPeer(peer: Peer): Promise<PeerProcess> {
           env: nativeEnv(1),
           stdio: ['pipe', 'pipe', 'inherit'],
         })
-      : spawn('npx', ['vite-node', fileURLToPath(import.meta.url)], {
+      : spawn(process.execPath, [...(peer === 'nninitFma' ? relaxedSimdFlags() : []), VITE_NODE, fileURLToPath(import.meta.url)], {
           env: { ...process.env, GEMM_BENCH_PEER: peer },
           stdio: ['pipe', 'pipe', 'inherit'],
         });
@@ -241,6 +250,7 @@ async function coordinate(): Promise<void> {
     };
     join('nninit', 'nninit', row.name);
     join('nninitNN', 'nninit', row.name + SAME_SHAPE_NN);
+    join('fma', 'nninitFma', row.name);
     join('tfjs', 'tfjs', row.name);
     join('js', 'js', row.name);
     if (withNumpy) join('numpy', 'numpy', numpyCase(row));
@@ -310,6 +320,13 @@ async function coordinate(): Promise<void> {
       bestOverTfjs: bestOver('tfjs'),
       bestOverNumpy: bestOver('numpy'),
       nninit: figure('nninit'),
+      fma: figure('fma'),
+      fmaOfPeak: shareOfPeak('fma'),
+      // nninit with ready({ fma: true }) ÷ without, per turn: above 1 FMA is faster.
+      fmaOverNninit: (() => {
+        const speedup = pairedSpeedup('fma');
+        return speedup && 1 / speedup;
+      })(),
       tfjs: figure('tfjs'),
       js: figure('js'),
       numpy: figure('numpy'),
@@ -351,6 +368,20 @@ async function coordinate(): Promise<void> {
       );
     }
   }
+  console.log(
+    `\nready({ fma: true }) (relaxed-SIMD multiply-add; node ${relaxedSimdFlags().join(' ') || 'without flags'}), GFLOPS by CPU time, ` +
+      'median (interquartile range); FMA ÷ default: median over turns\n',
+  );
+  console.log('| product | nninit | nninit fma | % of peak, default | % of peak, fma | fma ÷ default |');
+  console.log('|---|---|---|---|---|---|');
+  for (const { row, participants } of results) {
+    const s = summarize(row, participants, 'cpuMs');
+    const cell = (f: { median: number; low: number; high: number } | undefined) =>
+      f ? `${f.median.toFixed(1)} (${f.low.toFixed(1)}–${f.high.toFixed(1)})` : '—';
+    console.log(
+      `| ${row.name} | ${cell(s.nninit)} | ${cell(s.fma)} | ${percent(s.nninitOfPeak)} | ${percent(s.fmaOfPeak)} | ${times(s.fmaOverNninit)} |`,
+    );
+  }
   console.log('\nShare of the 128-bit peak by CPU time, median over turns of each peer ÷ the probe in the same turn ' +
     '(numpy runs native 256/512-bit FMA code, so it can pass 100%)\n');
   console.log('| product | probe GFLOPS | nninit | TF.js wasm | numpy |');
@@ -384,9 +415,11 @@ async function coordinate(): Promise<void> {
           js: round(s.js?.median),
           numpy: round(s.numpy?.median),
           nninitNN: round(s.nninitNN?.median),
+          fma: round(s.fma?.median),
           peak: round(s.peak.median),
         },
-        ofPeak: { nninit: round(s.nninitOfPeak), tfjs: round(s.tfjsOfPeak), numpy: round(s.numpyOfPeak) },
+        fmaOverNninit: round(s.fmaOverNninit),
+        ofPeak: { nninit: round(s.nninitOfPeak), fma: round(s.fmaOfPeak), tfjs: round(s.tfjsOfPeak), numpy: round(s.numpyOfPeak) },
         nninitOverTfjs: round(s.overTfjs),
         nninitOverNumpy: round(s.overNumpy),
         best: {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as nninit from '../src/index.js';
 import { ParamError } from '../src/errors.js';
-import { gemmInto, setParallelMinWork } from '../src/ops/gemm.js';
+import { GEMM_TILE_ROWS, gemmInto, gemmTileRows, setGemmTileRows, setParallelMinWork } from '../src/ops/gemm.js';
 import { FMA_UNAVAILABLE_REASON, heap, relaxedSimdSupported } from '../src/runtime/index.js';
 import { orderedGemm } from './reference/gemm-order.js';
 import { referenceGemm } from './reference/gemm.js';
@@ -146,6 +146,17 @@ describe('ready({ fma })', () => {
         for (let i = 0; i < c.length; i++) expect(Math.abs(c[i] - exact[i])).toBeLessThan(1e-5 * k);
       }
       expect([0, CASES.length]).toContain(fusedCases);
+      // Every tile height keeps the fused order too (ready()'s probe may pick any of them).
+      const chosen = gemmTileRows();
+      try {
+        const expected = CASES.map((testCase) => product(testCase).c);
+        for (const rows of GEMM_TILE_ROWS) {
+          setGemmTileRows(rows);
+          CASES.forEach((testCase, i) => expect(sameBits(product(testCase).c, expected[i]), `${rows}×8`).toBe(true));
+        }
+      } finally {
+        setGemmTileRows(chosen);
+      }
     } finally {
       warn.mockRestore();
     }

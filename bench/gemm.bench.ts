@@ -77,15 +77,17 @@ function randomValues(length: number): Float32Array {
 // --- peer side: a process that times the products it is asked for --------------------------------
 
 /** The products one peer can run, by case name (a row name, or a row name + SAME_SHAPE_NN). */
-async function peerCases(peer: Peer): Promise<{ cases: Map<string, () => void>; peakFlops?: number }> {
+async function peerCases(peer: Peer): Promise<{ cases: Map<string, () => void>; peakFlops?: number; tileRows?: number }> {
   const cases = new Map<string, () => void>();
   let peakFlops: number | undefined;
+  let tileRows: number | undefined;
   if (peer === 'nninit' || peer === 'nninitFma') {
     const { ready, allocF32, fma } = await import('../src/runtime/index.js');
-    const { gemmInto, reserveGemmWorkspace } = await import('../src/ops/gemm.js');
+    const { gemmInto, gemmTileRows, reserveGemmWorkspace } = await import('../src/ops/gemm.js');
     await ready(peer === 'nninitFma' ? { fma: true } : undefined);
     // Without relaxed SIMD (a Node 20 without the flag) the FMA peer offers nothing: no rows.
     if (peer === 'nninitFma' && !fma()) return { cases };
+    tileRows = gemmTileRows();
     // The probe runs in this process, between this process's products, so that a share of peak is
     // measured against what this process gets of the core in the same seconds.
     const probe = (await instantiateProbes(await compileProbes())).mulAdd;
@@ -132,7 +134,7 @@ async function peerCases(peer: Peer): Promise<{ cases: Map<string, () => void>; 
       cases.set(row.name, () => referenceGemm(transA, transB, m, n, k, 1, a, transA ? m : k, b, transB ? k : n, 0, c, n));
     }
   }
-  return { cases, peakFlops };
+  return { cases, peakFlops, tileRows };
 }
 
 /**
@@ -142,10 +144,10 @@ async function peerCases(peer: Peer): Promise<{ cases: Map<string, () => void>; 
  * (CPU time leaves out the time the scheduler gave to other processes).
  */
 async function servePeer(peer: Peer): Promise<void> {
-  const { cases, peakFlops } = await peerCases(peer);
+  const { cases, peakFlops, tileRows } = await peerCases(peer);
   const batches = new Map<string, number>();
   const reply = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
-  reply({ cases: [...cases.keys()], peakFlops });
+  reply({ cases: [...cases.keys()], peakFlops, tileRows });
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, ...rest] = line.split(' ');
     const fn = cases.get(rest.join(' '));
@@ -175,6 +177,8 @@ interface PeerProcess {
   cases: Set<string>;
   /** Flops of one call of nninit's PEAK case. */
   peakFlops?: number;
+  /** The GEMM tile height ready()'s probe chose in an nninit peer. */
+  tileRows?: number;
   request(command: string): Promise<Record<string, unknown>>;
   close(): void;
 }
@@ -214,6 +218,7 @@ function startPeer(peer: Peer): Promise<PeerProcess> {
   return next().then((hello) => ({
     cases: new Set(hello.cases as string[]),
     peakFlops: hello.peakFlops as number | undefined,
+    tileRows: hello.tileRows as number | undefined,
     request(command: string) {
       const answer = next();
       child.stdin!.write(`${command}\n`);
@@ -276,7 +281,8 @@ async function coordinate(): Promise<void> {
   console.log(
     `\nGEMM f32, single thread — ${date}, ${cpu}, Node ${process.version}, ` +
       `${samplesPerRow} samples per product, load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}` +
-      (withNumpy ? `; numpy peer: ${nativeVersions(['numpy'])}, 1 thread` : ''),
+      (withNumpy ? `; numpy peer: ${nativeVersions(['numpy'])}, 1 thread` : '') +
+      `; GEMM tile chosen by ready(): ${peers.get('nninit')!.tileRows}×8, with fma: ${peers.get('nninitFma')!.tileRows ?? '—'}×8`,
   );
   const peakGflops = (ms: number) => peakFlops / ms / 1e6;
   const allPeakMs = (clock: Clock) => results.flatMap(({ participants }) => participants.find((p) => p.label === PEAK)!.samples[clock]);

@@ -313,7 +313,6 @@ function fastestTileRows(): GemmTileRows {
     wasm.free(a);
   }
   const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1];
-  if (globalThis.process?.env?.DEBUG_TILES) console.log([...perCall].map(([r, t]) => `${r}: ${median(t).toFixed(4)}`).join(" "));
   let best: GemmTileRows = 4;
   let bestTime = median(perCall.get(4)!) * (1 - margin);
   for (const rows of GEMM_TILE_ROWS) {

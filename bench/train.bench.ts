@@ -78,6 +78,13 @@ async function runNninit(peer: NninitPeer): Promise<void> {
   await nninit.ready({ threads, fma });
   if (nninit.threads() !== threads) throw new Error(`ready({ threads: ${threads} }) gave ${nninit.threads()} thread(s)`);
   if (nninit.fma() !== fma) throw new Error(`ready({ fma: ${fma} }) gave fma ${nninit.fma()}`);
+  // TRAIN_BENCH_MIN_WORK: the split threshold on m·n·k for the threaded peers (default 2^21), to
+  // measure whether splitting smaller products pays on a given machine (same bits either way).
+  const minWork = process.env.TRAIN_BENCH_MIN_WORK;
+  if (threads > 1 && minWork !== undefined) {
+    const { setParallelMinWork } = await import('../src/ops/gemm.js');
+    setParallelMinWork(Number(minWork));
+  }
   const train = await digits();
   const mlp = new nninit.Mlp({ layers: LAYERS, activation: 'relu', init: 'xavierUniform', seed: 1 });
   const optimizer = nninit.optim.adam({ lr: LR });

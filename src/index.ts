@@ -74,6 +74,7 @@ export * as viz from './viz/index.js';
 export { diagnose, Diagnostics, type LayerDiagnostics, type Histogram, type DiagnoseOptions, type JacobianSpectrum } from './diagnose/index.js';
 export { load, save, type Model } from './io/models.js';
 export type { LoadOptions } from './io/model-format.js';
+export type { CheckpointOptions } from './checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, type Safetensors, type DecodeSafetensorsOptions, type EncodeSafetensorsOptions, type WriteDtype } from './io/safetensors.js';
 
 /** The package version. */

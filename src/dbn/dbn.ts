@@ -19,6 +19,15 @@ import { Rng, randomSeed } from '../random.js';
 import { RBM, type EpochStats, type FitOptions as RbmFitOptions, type History as RbmHistory, type RbmWeights, type VisibleUnits } from '../rbm/index.js';
 import { FIT_OPTION_KEYS, fitSettings } from '../rbm/options.js';
 import type { Tensor } from '../tensor.js';
+import { checkpointBytes, takeTraining, trainingInteger } from '../checkpoint.js';
+import { readRbmCheckpoint, type RbmCheckpoint } from '../rbm/checkpoint.js';
+
+/** Where a pretrain resumes: the layer in training, its RBM's parameters and training state. */
+interface PretrainCheckpoint {
+  layer: number;
+  weights: RbmWeights;
+  rbm: RbmCheckpoint;
+}
 
 export interface DbnOptions {
   /** Units per layer, input first: [784, 256, 256] stacks two RBMs. */
@@ -100,6 +109,8 @@ export class DBN {
   readonly visible: VisibleUnits;
   readonly seed: number;
   private trained: RbmWeights[] = [];
+  /** The state of the pretrain the checkpoint this DBN was loaded from was saved in. */
+  private resumeState: PretrainCheckpoint | null = null;
 
   constructor(options: DbnOptions) {
     const o = checkOptions('DBN', options, { layers: true, visible: true, seed: true });
@@ -131,7 +142,10 @@ export class DBN {
   /**
    * Greedy layer-wise pretraining on x [rows, layers[0]]: RBM l trains on the hidden
    * probabilities P(h | v) that RBM l − 1 gives for the data. Resolves with each RBM's history.
-   * Training again starts over from fresh RBMs.
+   * Training again starts over from fresh RBMs. With `checkpoint`, the RBM in training is saved
+   * every `every` of its epochs (and after its last) inside a DBN checkpoint; a DBN loaded from one
+   * continues with `pretrain(x, { ...theSameOptions, resume: true })`, its histories empty for the
+   * layers the checkpoint had finished.
    */
   async pretrain(x: Tensor, options: PretrainOptions = {}): Promise<RbmHistory[]> {
     // Every option is checked here, before layer 0 trains: one that only a higher layer would
@@ -141,20 +155,48 @@ export class DBN {
     for (const [name, fn] of [['onEpoch', onEpoch], ['onLayer', onLayer]] as const) {
       if (fn !== undefined && typeof fn !== 'function') throw new ParamError(`${name} must be a function, got ${show(fn)}`);
     }
-    fitSettings(rbmOptions, this.visible, 'DBN.pretrain');
+    const settings = fitSettings(rbmOptions, this.visible, 'DBN.pretrain');
+    const from = settings.resume ? this.resumeState : null;
+    if (settings.resume && from === null) {
+      throw new ParamError('DBN.pretrain: resume: true needs a DBN loaded from a checkpoint (DBN.load of the bytes checkpoint.save received); this one holds no training state');
+    }
+    // A pretrain that starts over outdates the checkpoint's state.
+    if (!settings.resume) this.resumeState = null;
     const seeds = new Rng(this.seed);
-    const trained: RbmWeights[] = [];
+    const trained: RbmWeights[] = from ? this.trained.slice(0, from.layer) : [];
     const histories: RbmHistory[] = [];
     let input = x;
     for (let layer = 0; layer + 1 < this.sizes.length; layer++) {
+      const seed = seeds.int(0xffffffff);
+      if (from && layer < from.layer) {
+        // Finished before the checkpoint: its input for the layer above is all that is needed.
+        histories.push([]);
+        input = this.layerTransform(layer, trained[layer], input);
+        continue;
+      }
       const rbm = new RBM({
         nVisible: this.sizes[layer],
         nHidden: this.sizes[layer + 1],
         visible: layer === 0 ? this.visible : 'bernoulli',
-        seed: seeds.int(0xffffffff),
+        seed,
       });
       try {
-        const history = await rbm.fit(input, { ...rbmOptions, onEpoch: onEpoch && ((stats) => onEpoch(layer, stats, rbm)) });
+        const resuming = from !== null && layer === from.layer;
+        if (resuming) {
+          rbm.setWeights(from.weights);
+          rbm.resumeFrom(from.rbm);
+        }
+        const fitOptions = { ...rbmOptions, resume: resuming, onEpoch: onEpoch && ((stats: EpochStats) => onEpoch(layer, stats, rbm)) };
+        const history = await rbm.fitWith(input, fitOptions, 'DBN.pretrain', (training) => {
+          const tensors: Record<string, Tensor> = {};
+          [...trained, rbm.weights].forEach((weights, l) => {
+            tensors[`layers.${l}.W`] = weights.W;
+            tensors[`layers.${l}.visibleBias`] = weights.visibleBias;
+            tensors[`layers.${l}.hiddenBias`] = weights.hiddenBias;
+          });
+          return checkpointBytes('dbn', this.fileConfig(), tensors, { metadata: { ...training.metadata, layer: String(layer) }, tensors: training.tensors });
+        });
+        if (resuming) this.resumeState = null;
         trained.push(rbm.weights);
         histories.push(history);
         await onLayer?.({ layer, rbm, input, history });
@@ -172,15 +214,24 @@ export class DBN {
     this.checkPretrained('transform');
     let out = x;
     this.trained.forEach((weights, layer) => {
-      const rbm = new RBM({ nVisible: this.sizes[layer], nHidden: this.sizes[layer + 1], visible: layer === 0 ? this.visible : 'bernoulli', seed: 0 });
-      try {
-        rbm.setWeights(weights);
-        out = rbm.transform(out);
-      } finally {
-        rbm.dispose();
-      }
+      out = this.layerTransform(layer, weights, out);
     });
     return out;
+  }
+
+  /** P(h | v) of RBM `layer` with `weights`. */
+  private layerTransform(layer: number, weights: RbmWeights, x: Tensor): Tensor {
+    const rbm = new RBM({ nVisible: this.sizes[layer], nHidden: this.sizes[layer + 1], visible: layer === 0 ? this.visible : 'bernoulli', seed: 0 });
+    try {
+      rbm.setWeights(weights);
+      return rbm.transform(x);
+    } finally {
+      rbm.dispose();
+    }
+  }
+
+  private fileConfig(): Record<string, string> {
+    return { layers: this.sizes.join(','), visible: this.visible, seed: String(this.seed) };
   }
 
   /**
@@ -221,11 +272,12 @@ export class DBN {
       tensors[`layers.${l}.visibleBias`] = weights.visibleBias;
       tensors[`layers.${l}.hiddenBias`] = weights.hiddenBias;
     });
-    return writeModel('dbn', { layers: this.sizes.join(','), visible: this.visible, seed: String(this.seed) }, tensors);
+    return writeModel('dbn', this.fileConfig(), tensors);
   }
 
   /**
-   * A pretrained DBN from bytes written by `save()`, checked against its `__metadata__` before it
+   * A pretrained DBN from bytes written by `save()` (or a DBN in pretraining, from a pretrain's
+   * `checkpoint`: `pretrain(x, { …, resume: true })` continues it), checked against its `__metadata__` before it
    * is built; any problem is `FormatError` (E_FORMAT) naming the tensor. Non-finite parameters
    * are rejected unless `{ allowNonFinite: true }`.
    */
@@ -238,11 +290,16 @@ export class DBN {
     const sizes = metaSizes(file, 'layers', 2);
     const visible = metaChoice<VisibleUnits>(file, 'visible', ['bernoulli', 'gaussian']);
     const seed = metaNumber(file, 'seed');
-    const trained: RbmWeights[] = sizes.slice(1).map((nHidden, l) => ({
+    const training = takeTraining(file);
+    // A checkpoint holds the layers trained so far and the one in training.
+    const layer = training ? trainingInteger(training, 'layer', 0, sizes.length - 2) : sizes.length - 2;
+    if (training) delete training.metadata.layer;
+    const trained: RbmWeights[] = sizes.slice(1, layer + 2).map((nHidden, l) => ({
       W: takeTensor(file, `layers.${l}.W`, [nHidden, sizes[l]]),
       visibleBias: takeTensor(file, `layers.${l}.visibleBias`, [sizes[l]]),
       hiddenBias: takeTensor(file, `layers.${l}.hiddenBias`, [nHidden]),
     }));
+    const resumeState = training && { layer, weights: trained.pop()!, rbm: readRbmCheckpoint(training, sizes[layer], sizes[layer + 1]) };
     checkNoExtraTensors(file);
     let dbn: DBN;
     try {
@@ -252,6 +309,7 @@ export class DBN {
       throw error;
     }
     dbn.trained = trained;
+    dbn.resumeState = resumeState;
     return dbn;
   }
 

@@ -105,6 +105,11 @@ export class SequentialNet implements FitNetwork {
     return this.nodes.length;
   }
 
+  /** The nodes' own random streams, in graph order. */
+  randomStreams(): Rng[] {
+    return [...walk(this.nodes)].flatMap((node) => node.randomStream() ?? []);
+  }
+
   get isFreed(): boolean {
     return this.freed;
   }

@@ -131,6 +131,11 @@ export abstract class Node {
    */
   initialize(_rng: Rng, _params: Float32Array, _draw: boolean): void {}
 
+  /** The node's own random stream (dropout's masks), whose position a fit's checkpoint keeps. */
+  randomStream(): Rng | null {
+    return null;
+  }
+
   /** The named tensors of this node's state_dict. */
   stateEntries(): StateEntry[] {
     return [];

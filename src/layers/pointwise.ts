@@ -105,6 +105,10 @@ export class DropoutNode extends Node {
     this.stream = rng.fork();
   }
 
+  override randomStream(): Rng | null {
+    return this.stream;
+  }
+
   forward(x: number, rows: number, training: boolean): number {
     const y = this.outputPtr;
     const n = rows * elementsOf(this.input);

@@ -12,7 +12,9 @@ import {
   type ModelFile,
 } from '../io/model-format.js';
 import { OUTPUTS, resolveOutput, type OutputName } from '../nn/activations.js';
-import { EVAL_ROWS, fitNet, scoreRows, type FitOptions, type History } from '../nn/fit.js';
+import { EVAL_ROWS, fitNet, scoreRows, type FitOptions, type FitSession, type History } from '../nn/fit.js';
+import { takeTraining } from '../checkpoint.js';
+import { readFitCheckpoint, type FitCheckpoint } from '../nn/checkpoint.js';
 import { encodeTargets, type Targets } from '../nn/targets.js';
 import { booleanOption, checkOptions, type OptionKeys } from '../options.js';
 import { Rng, randomSeed } from '../random.js';
@@ -85,6 +87,8 @@ export class Sequential {
   private readonly net: SequentialNet;
   private readonly shuffleRng: Rng;
   private fitting = false;
+  /** The training state of the checkpoint this model was loaded from, until a resumed fit uses it. */
+  private resumeState: FitCheckpoint | null = null;
 
   constructor(layers: readonly Layer[], options: SequentialOptions) {
     if (!Array.isArray(layers) || layers.length === 0) throw new ParamError(`Sequential needs a non-empty array of layers, got ${show(layers)}`);
@@ -184,7 +188,18 @@ export class Sequential {
     if (o) this.checkBatchNormRows(flat, o);
     this.fitting = true;
     try {
-      return await fitNet(net, this.shuffleRng, flat, y, o);
+      const session: FitSession = {
+        what: 'Sequential.fit',
+        modelFile: () => ({ kind: 'sequential', ...this.fileParts() }),
+        resumeFrom: this.resumeState,
+        streams: net.randomStreams(),
+      };
+      try {
+        return await fitNet(net, this.shuffleRng, flat, y, o, session);
+      } finally {
+        // Used by a resumed fit, or outdated by a plain one.
+        if (session.resumeFrom === null || o?.resume !== true) this.resumeState = null;
+      }
     } finally {
       this.fitting = false;
     }
@@ -276,6 +291,12 @@ export class Sequential {
    * plus the architecture in `__metadata__` for `Sequential.load`.
    */
   save(): Uint8Array {
+    const { config, tensors, dtypes } = this.fileParts();
+    return writeModel('sequential', config, tensors, dtypes);
+  }
+
+  /** What `save()` writes (and a fit's checkpoints, with the training state). */
+  private fileParts(): { config: Record<string, string>; tensors: Record<string, Tensor>; dtypes: Record<string, 'I64'> } {
     const net = this.alive();
     const config: Record<string, string> = {
       layers: JSON.stringify(this.layers.map(describeLayer)),
@@ -285,7 +306,7 @@ export class Sequential {
       training: String(net.training),
     };
     const dtypes = Object.fromEntries(integerTensors(net).map((name) => [name, 'I64' as const]));
-    return writeModel('sequential', config, stateDictOf(net), dtypes);
+    return { config, tensors: stateDictOf(net), dtypes };
   }
 
   /** A Sequential from bytes written by `save()`; any problem is `FormatError` (E_FORMAT). */
@@ -308,6 +329,7 @@ export class Sequential {
     const output = metaChoice(file, 'output', OUTPUTS);
     const seed = metaNumber(file, 'seed');
     const training = metaChoice(file, 'training', ['true', 'false'], 'true') === 'true';
+    const checkpoint = takeTraining(file);
     try {
       checkFileTensors(buildNodes(detachedContext(), layers, inputShapeOf(inputShape)), file.tensors);
     } catch (error) {
@@ -335,6 +357,12 @@ export class Sequential {
     file.tensors.clear();
     checkNoExtraTensors(file);
     model.net.training = training;
+    try {
+      model.resumeState = checkpoint && readFitCheckpoint(checkpoint, model.net.params.length);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
     return model;
   }
 

@@ -9,6 +9,10 @@ import { booleanOption, checkOptions, numberIn, positiveInteger, type OptionKeys
 import type { OptimizerState, ParamRange } from '../optim/state.js';
 import type { OutputName } from './activations.js';
 import { encodeTargets, type Targets } from './targets.js';
+import { checkpointBytes, checkpointDue, checkpointSettings, checkResumable, type CheckpointOptions } from '../checkpoint.js';
+import type { ModelKind } from '../io/model-format.js';
+import type { WriteDtype } from '../io/safetensors.js';
+import { fitCheckpointParts, type FitCheckpoint } from './checkpoint.js';
 
 /** Rows evaluated per forward pass when scoring validation data, predicting or evaluating. */
 export const EVAL_ROWS = 256;
@@ -89,6 +93,18 @@ export interface FitOptions {
    */
   onEpoch?: (log: EpochLog) => void | boolean | Promise<void | boolean>;
   onBatch?: (log: BatchLog) => void;
+  /**
+   * Save a checkpoint every `every` epochs (and after the last): the model file with the training
+   * state (optimizer moments and step count, the shuffle stream, early stopping's bookkeeping).
+   * A model loaded from one continues with `resume: true`. See docs/checkpoints.md.
+   */
+  checkpoint?: CheckpointOptions;
+  /**
+   * Continue the fit a checkpoint was saved in (the model must come from `Mlp.load` or `Sequential.load` of its bytes),
+   * from the epoch after it, with the same options (`epochs` may grow): the finished model has the
+   * same bits as a fit that was never interrupted. The history lists the resumed epochs only.
+   */
+  resume?: boolean;
 }
 
 const FIT_KEYS: OptionKeys<FitOptions> = {
@@ -101,6 +117,8 @@ const FIT_KEYS: OptionKeys<FitOptions> = {
   earlyStopping: true,
   onEpoch: true,
   onBatch: true,
+  checkpoint: true,
+  resume: true,
 };
 const MONITORS: readonly Monitor[] = ['loss', 'accuracy', 'valLoss', 'valAccuracy'];
 
@@ -230,9 +248,45 @@ function assertAlive(net: FitNetwork): void {
   if (net.isFreed) throw new MemoryError('the model was disposed during fit()');
 }
 
+/** What a model tells its fit about checkpoints. */
+export interface FitSession {
+  /** `Mlp.fit`, for messages. */
+  what: string;
+  /** The model's file parts: the bytes of a checkpoint are these plus the training state. */
+  modelFile(): { kind: ModelKind; config: Record<string, string>; tensors: Record<string, Tensor>; dtypes?: Record<string, WriteDtype> };
+  /** The network's own random streams besides the shuffle (a Sequential's dropout masks). */
+  streams?: readonly Rng[];
+  /** The training state the model was loaded with; null for a model that was not loaded from a checkpoint. */
+  resumeFrom: FitCheckpoint | null;
+}
+
+/** The options a resumed fit must share with its checkpoint; each one that differs is named. */
+function resumeProblems(from: FitCheckpoint, epochs: number, batchSize: number, rows: number, optimizer: Optimizer, stop: Stopper | null): string[] {
+  const problems: string[] = [];
+  if (epochs < from.epoch) problems.push(`epochs is ${epochs} but the checkpoint has ${from.epoch} epochs done`);
+  if (batchSize !== from.batchSize) problems.push(`batchSize is ${batchSize}, the checkpoint's is ${from.batchSize}`);
+  if (rows !== from.rows) problems.push(`x has ${rows} training rows, the checkpoint's fit had ${from.rows}`);
+  if (optimizer.kind !== from.optimizer.kind) problems.push(`optimizer is ${show(optimizer.kind)}, the checkpoint's is ${show(from.optimizer.kind)}`);
+  else if (optimizer.kind === 'sgd' && (optimizer.momentum > 0) !== (from.optimizer.first !== null)) {
+    problems.push(`optimizer momentum is ${optimizer.momentum}, the checkpoint's sgd ${from.optimizer.first ? 'had' : 'had no'} momentum`);
+  }
+  if ((stop === null) !== (from.stop === null)) problems.push(`earlyStopping is ${stop ? 'given' : 'absent'}, the checkpoint's fit had ${from.stop ? 'it' : 'none'}`);
+  else if (stop && from.stop) {
+    if (stop.monitor !== from.stop.monitor) problems.push(`earlyStopping.monitor is ${show(stop.monitor)}, the checkpoint's is ${show(from.stop.monitor)}`);
+    if (stop.restoreBest !== (from.stop.bestParams !== null)) problems.push(`earlyStopping.restoreBest is ${stop.restoreBest}, the checkpoint's was ${!stop.restoreBest}`);
+  }
+  return problems;
+}
+
 /** The training loop behind `Mlp.fit` and `Sequential.fit`: data goes into wasm once; each batch is a few kernel calls. */
-export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Targets, options: FitOptions): Promise<History> {
+export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Targets, options: FitOptions, session: FitSession): Promise<History> {
   const o = checkOptions('fit', options, FIT_KEYS);
+  const checkpoint = checkpointSettings(o.checkpoint);
+  const resume = booleanOption('resume', o.resume, false);
+  const what = session.what;
+  if (resume && !session.resumeFrom) {
+    throw new ParamError(`${what}: resume: true needs a model loaded from a checkpoint (the bytes that fit's checkpoint.save received); this one holds no training state`);
+  }
   const epochs = positiveInteger('epochs', o.epochs);
   const batchSize = positiveInteger('batchSize', o.batchSize, 32);
   const optimizer = o.optimizer === undefined ? adam({ lr: 1e-3 }) : o.optimizer;
@@ -267,6 +321,13 @@ export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Tar
   const valRows = validation ? checkMatrix(validation.x, 'validation.x', { cols: net.inputs, finite: true }).rows : 0;
   const valTargets = validation ? encodeTargets(validation.y, valRows, net.outputs, net.shape.output, 'validation.y') : null;
   const stop = stopper(o.earlyStopping, validation !== undefined);
+  const from = resume ? session.resumeFrom : null;
+  const streams = session.streams ?? [];
+  if (from) {
+    const problems = resumeProblems(from, epochs, batchSize, rows, optimizer, stop);
+    if (from.streams.length !== streams.length) problems.push(`the model has ${streams.length} random streams, the checkpoint ${from.streams.length}`);
+    checkResumable(what, problems);
+  }
 
   const started = performance.now();
   const held: F32Buffer[] = [];
@@ -285,8 +346,43 @@ export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Tar
     const ranges = net.trainableRanges(trainable);
     const k = kernels();
     const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], stoppedEarly: false, seconds: 0 };
+    let lastEpoch = 0;
+    if (from) {
+      state.restore(from.optimizer);
+      shuffleRng.block = from.shuffleBlock;
+      streams.forEach((stream, i) => (stream.block = from.streams[i]));
+      lastEpoch = from.epoch;
+      if (stop && from.stop) {
+        Object.assign(stop, { best: from.stop.best, bestEpoch: from.stop.bestEpoch, wait: from.stop.wait });
+        if (snapshot && from.stop.bestParams) snapshot.write(from.stop.bestParams);
+        history.stoppedEarly = from.stop.ended;
+      }
+      // The training state is used once; a later resume needs a checkpoint of its own.
+      session.resumeFrom = null;
+    }
+    const saveCheckpoint = async (epoch: number, ended: boolean): Promise<void> => {
+      const file = session.modelFile();
+      const optimizerState = state.saved;
+      const bytes = checkpointBytes(
+        file.kind,
+        file.config,
+        file.tensors,
+        fitCheckpointParts({
+          epoch,
+          batchSize,
+          rows,
+          shuffleBlock: shuffleRng.block,
+          optimizer: { kind: optimizer.kind, ...optimizerState },
+          streams: streams.map((stream) => stream.block),
+          stop: stop && { monitor: stop.monitor, best: stop.best, bestEpoch: stop.bestEpoch, wait: stop.wait, ended, bestParams: snapshot ? snapshot.view.slice() : null },
+        }),
+        file.dtypes,
+      );
+      await checkpoint!.save(bytes);
+      assertAlive(net);
+    };
 
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = lastEpoch + 1; epoch <= epochs && !history.stoppedEarly; epoch++) {
       const epochStart = performance.now();
       const lr = learningRate(optimizer, epoch);
       if (shuffle) orderView().set(permutation(rows, shuffleRng));
@@ -317,13 +413,10 @@ export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Tar
       history.accuracy.push(log.accuracy);
       history.valLoss.push(log.valLoss ?? NaN);
       history.valAccuracy.push(log.valAccuracy ?? NaN);
-      const verdict = await onEpoch?.(log);
-      assertAlive(net);
-      if (verdict === false) {
-        history.stoppedEarly = epoch < epochs;
-        break;
-      }
-
+      lastEpoch = epoch;
+      // Early stopping's bookkeeping comes before the checkpoint, which must hold it, and before
+      // onEpoch, so that an epoch onEpoch ends still counts for the best one (as in Keras).
+      let patienceOver = false;
       if (stop) {
         const value = log[stop.monitor] as number;
         if (improves(stop, value)) {
@@ -332,9 +425,15 @@ export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Tar
           stop.wait = 0;
           snapshot?.view.set(net.params.view);
         } else if (++stop.wait >= stop.patience) {
-          history.stoppedEarly = epoch < epochs;
-          break;
+          patienceOver = true;
         }
+      }
+      if (checkpointDue(checkpoint, epoch, epochs) || (checkpoint && patienceOver)) await saveCheckpoint(epoch, patienceOver);
+      const verdict = await onEpoch?.(log);
+      assertAlive(net);
+      if (verdict === false || patienceOver) {
+        history.stoppedEarly = epoch < epochs;
+        break;
       }
       if (epoch < epochs) {
         await nextTurn();
@@ -343,7 +442,7 @@ export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Tar
     }
     if (stop && stop.bestEpoch >= 1) {
       history.bestEpoch = stop.bestEpoch;
-      if (snapshot && stop.bestEpoch !== history.epochs.length) net.params.view.set(snapshot.view);
+      if (snapshot && stop.bestEpoch !== lastEpoch) net.params.view.set(snapshot.view);
     }
     history.seconds = (performance.now() - started) / 1000;
     return history;

@@ -15,7 +15,9 @@ import { Rng, randomSeed } from '../random.js';
 import { kernels, withBuffers } from '../runtime/index.js';
 import { checkFinite, checkMatrix, type Tensor } from '../tensor.js';
 import { ACTIVATIONS, OUTPUTS, type Activation, type ActivationSpec, type OutputName, resolveActivation, resolveOutput } from './activations.js';
-import { EVAL_ROWS, fitNet, scoreRows, type FitOptions, type History } from './fit.js';
+import { EVAL_ROWS, fitNet, scoreRows, type FitOptions, type FitSession, type History } from './fit.js';
+import { takeTraining } from '../checkpoint.js';
+import { readFitCheckpoint, type FitCheckpoint } from './checkpoint.js';
 import { checkInitSpec, drawInit, type InitSpec } from './init-spec.js';
 import { DenseNet } from './network.js';
 import { checkOptions, type OptionKeys } from '../options.js';
@@ -83,6 +85,8 @@ export class Mlp {
   private readonly net: DenseNet;
   private readonly shuffleRng: Rng;
   private training = false;
+  /** The training state of the checkpoint this model was loaded from, until a resumed fit uses it. */
+  private resumeState: FitCheckpoint | null = null;
 
   constructor(options: MlpOptions) {
     const o = checkOptions('Mlp', options, MLP_KEYS);
@@ -177,7 +181,13 @@ export class Mlp {
     if (this.training) throw new ParamError('fit() is already running on this model; await it first');
     this.training = true;
     try {
-      return await fitNet(net, this.shuffleRng, x, y, options);
+      const session: FitSession = { what: 'Mlp.fit', modelFile: () => ({ kind: 'mlp', ...this.fileParts() }), resumeFrom: this.resumeState };
+      try {
+        return await fitNet(net, this.shuffleRng, x, y, options, session);
+      } finally {
+        // Used by a resumed fit, or outdated by a plain one: a later resume needs a new checkpoint.
+        if (session.resumeFrom === null || options?.resume !== true) this.resumeState = null;
+      }
     } finally {
       this.training = false;
     }
@@ -227,6 +237,12 @@ export class Mlp {
    * configuration (layers, activation, output, seed) goes into `__metadata__`; see docs/weights.md.
    */
   save(): Uint8Array {
+    const { config, tensors } = this.fileParts();
+    return writeModel('mlp', config, tensors);
+  }
+
+  /** The configuration and tensors that `save()` writes (and a fit's checkpoints, with the training state). */
+  private fileParts(): { config: Record<string, string>; tensors: Record<string, Tensor> } {
     const config: Record<string, string> = {
       layers: this.sizes.join(','),
       activation: this.activation.name,
@@ -239,11 +255,12 @@ export class Mlp {
       tensors[`${2 * l}.weight`] = layer.weight;
       tensors[`${2 * l}.bias`] = layer.bias;
     });
-    return writeModel('mlp', config, tensors);
+    return { config, tensors };
   }
 
   /**
-   * An Mlp from bytes written by `save()`. Every tensor is checked against the configuration in
+   * An Mlp from bytes written by `save()` or by a fit's `checkpoint` (then `fit(…, { resume: true })`
+   * continues that fit). Every tensor is checked against the configuration in
    * the file before the model is built; any problem is `FormatError` (E_FORMAT) naming the tensor.
    * Non-finite parameters are rejected unless `{ allowNonFinite: true }`.
    */
@@ -262,6 +279,9 @@ export class Mlp {
       weight: takeTensor(file, `${2 * l}.weight`, [nOut, sizes[l]]),
       bias: takeTensor(file, `${2 * l}.bias`, [nOut]),
     }));
+    const training = takeTraining(file);
+    const paramCount = sizes.slice(1).reduce((total, nOut, l) => total + nOut * (sizes[l] + 1), 0);
+    const resumeState = training && readFitCheckpoint(training, paramCount);
     checkNoExtraTensors(file);
     let mlp: Mlp;
     try {
@@ -276,6 +296,7 @@ export class Mlp {
       mlp.net.params.write(layer.weight.data, mlp.net.weightOffsets[l]);
       mlp.net.params.write(layer.bias.data, mlp.net.biasOffsets[l]);
     });
+    mlp.resumeState = resumeState;
     return mlp;
   }
 

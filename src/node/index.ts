@@ -6,12 +6,17 @@
  * import { saveFile, loadFile } from 'nninit/node';
  * await saveFile(mlp, 'mlp.safetensors');
  * const model = await loadFile('mlp.safetensors'); // Mlp, RBM or DBN
+ *
+ * // A long fit that survives a crash: checkpoints in a file, then resume from it.
+ * await mlp.fit(x, y, { epochs: 50, checkpoint: fileCheckpoint({ path: 'run.ckpt' }) });
+ * const resumed = (await loadFile('run.ckpt')) as Mlp;
+ * await resumed.fit(x, y, { epochs: 50, checkpoint: fileCheckpoint({ path: 'run.ckpt' }), resume: true });
  * ```
  *
  * @module nninit/node
  */
 // The main entry's values and types: one runtime per process, one declaration of each class.
-import { load, save, type LoadOptions, type Model } from '../index.js';
+import { load, save, ParamError, type CheckpointOptions, type LoadOptions, type Model } from '../index.js';
 import { readBytes, writeBytesAtomically } from './files.js';
 
 /**
@@ -29,4 +34,28 @@ export async function saveFile(model: Model, path: string): Promise<void> {
  */
 export async function loadFile(path: string, options?: LoadOptions): Promise<Model> {
   return load(await readBytes(path), options);
+}
+
+/** Options of `fileCheckpoint`. */
+export interface FileCheckpointOptions {
+  /** The checkpoint file; each checkpoint replaces it in one step. */
+  path: string;
+  /** Epochs between checkpoints (default 1). */
+  every?: number;
+}
+
+/**
+ * A `checkpoint` option for `Mlp.fit`, `RBM.fit` and `DBN.pretrain` that writes each checkpoint to
+ * `path`, replacing the previous one in one atomic step (a temporary file flushed, then renamed):
+ * a crash mid-write leaves the last complete checkpoint. Load it with `loadFile(path)` and continue
+ * with `resume: true`. A failed write is an `IoError` (E_IO) and ends the fit.
+ */
+export function fileCheckpoint(options: FileCheckpointOptions): CheckpointOptions {
+  if (typeof options !== 'object' || options === null) throw new ParamError(`fileCheckpoint takes { path, every? }, got ${String(options)}`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'path' && key !== 'every') throw new ParamError(`fileCheckpoint: unknown option ${JSON.stringify(key)} (it takes path, every)`);
+  }
+  const { path, every } = options;
+  if (typeof path !== 'string' || path === '') throw new ParamError(`fileCheckpoint: path must be a non-empty string, got ${JSON.stringify(path) ?? String(path)}`);
+  return { every, save: (bytes) => writeBytesAtomically(path, bytes) };
 }

@@ -83,6 +83,18 @@ export class OptimizerState {
     }
   }
 
+  /** @internal Steps taken and the moment buffers (first: momentum or Adam's m; second: Adam's v), for checkpoints. */
+  get saved(): { steps: number; first: Float32Array | null; second: Float32Array | null } {
+    return { steps: this.steps, first: this.first?.view.slice() ?? null, second: this.second?.view.slice() ?? null };
+  }
+
+  /** @internal Puts back what `saved` returned (buffers of this state's sizes). */
+  restore(saved: { steps: number; first: Float32Array | null; second: Float32Array | null }): void {
+    this.steps = saved.steps;
+    if (this.first && saved.first) this.first.write(saved.first);
+    if (this.second && saved.second) this.second.write(saved.second);
+  }
+
   free(): void {
     this.first?.free();
     this.second?.free();

@@ -16,6 +16,21 @@ import type { Gibbs, HiddenSample } from './gibbs.js';
 import type { Inference } from './inference.js';
 import type { EpochStats, FitSettings, History, StepSettings, VisibleUnits } from './options.js';
 import type { TrainingState } from './state.js';
+import { checkpointDue } from '../checkpoint.js';
+
+/** Where a fit resumes: epochs done and the model stream's positions (see RbmCheckpoint). */
+export interface ResumePoint {
+  epoch: number;
+  fitStartBlock: number;
+  block: number;
+}
+
+/** A fit's checkpoints: where it resumes from, and the bytes of a checkpoint after an epoch. */
+export interface FitCheckpointing {
+  resume: ResumePoint | null;
+  /** The checkpoint after `epoch` epochs of a fit that began with the stream at `fitStartBlock`. */
+  bytes(epoch: number, fitStartBlock: number): Uint8Array;
+}
 
 /** Buffers sized for batches of up to `rows` rows; a model keeps them from batch to batch and re-makes them for a larger batch. */
 export class BatchBuffers {
@@ -95,8 +110,12 @@ export function trainBatch(t: Trainee, b: BatchBuffers, rows: number, s: StepSet
  * resolves to one record per epoch; `validationRows` rows of o.validation are checked too. Yields
  * to the event loop between epochs so that progress callbacks can render.
  */
-export async function fitEpochs(t: Trainee, x: Tensor, rows: number, o: FitSettings, validationRows: number): Promise<History> {
+export async function fitEpochs(t: Trainee, x: Tensor, rows: number, o: FitSettings, validationRows: number, checkpoints?: FitCheckpointing): Promise<History> {
   const { state, gibbs } = t;
+  const resume = checkpoints?.resume ?? null;
+  // A resumed fit draws its monitoring sample again from where the stream stood when the fit began.
+  if (resume) state.rng.block = resume.fitStartBlock;
+  const fitStartBlock = state.rng.block;
   const nV = gibbs.nVisible;
   const resident = new OwnedBuffers();
   try {
@@ -133,7 +152,11 @@ export async function fitEpochs(t: Trainee, x: Tensor, rows: number, o: FitSetti
     const history: History = [];
     t.batchBuffers(Math.min(o.batchSize, rows));
     state.epoch = 0;
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    if (resume) {
+      state.rng.block = resume.block;
+      state.epoch = resume.epoch;
+    }
+    for (let epoch = state.epoch + 1; epoch <= o.epochs; epoch++) {
       const start = performance.now();
       const step = { ...o.step, momentum: o.momentum(epoch) };
       if (o.shuffle) orderView().set(permutation(rows, state.rng));
@@ -165,6 +188,10 @@ export async function fitEpochs(t: Trainee, x: Tensor, rows: number, o: FitSetti
       stats.seconds = (performance.now() - start) / 1000;
       state.epoch = epoch;
       history.push(stats);
+      if (checkpoints && checkpointDue(o.checkpoint, epoch, o.epochs)) {
+        await o.checkpoint.save(checkpoints.bytes(epoch, fitStartBlock));
+        t.checkAlive();
+      }
       const verdict = await o.onEpoch?.(stats, history);
       t.checkAlive();
       if (verdict === false) break;

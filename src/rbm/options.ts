@@ -3,6 +3,7 @@
  * whole (unknown keys, types, ranges) before anything trains, and resolved into the settings the
  * training loop reads.
  */
+import { checkpointSettings, type CheckpointOptions, type CheckpointSettings } from '../checkpoint.js';
 import { ParamError, show } from '../errors.js';
 import { booleanOption, checkOptions, integerIn, numberIn, type OptionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
@@ -109,6 +110,16 @@ export interface FitOptions extends StepOptions {
   onEpoch?: (stats: EpochStats, history: History) => void | boolean | Promise<void | boolean>;
   /** Called after each batch. */
   onBatch?: (info: BatchInfo) => void;
+  /**
+   * Save a checkpoint every `every` epochs (and after the last): the model file with the training
+   * state (momentum, sparsity estimates, PCD's chains, the random stream). See docs/checkpoints.md.
+   */
+  checkpoint?: CheckpointOptions;
+  /**
+   * Continue the fit a checkpoint was saved in (the model must come from `RBM.load` of its bytes)
+   * from the epoch after it, with the same options: the same bits as a fit never interrupted.
+   */
+  resume?: boolean;
 }
 
 export interface SampleOptions {
@@ -141,6 +152,8 @@ export const FIT_OPTION_KEYS: OptionKeys<FitOptions> = {
   monitorSize: true,
   onEpoch: true,
   onBatch: true,
+  checkpoint: true,
+  resume: true,
 };
 export const SAMPLE_OPTION_KEYS: OptionKeys<SampleOptions> = { steps: true, init: true, seed: true };
 
@@ -168,6 +181,8 @@ export interface FitSettings {
   logLikelihood: FitLogLikelihoodSettings | null;
   onEpoch: FitOptions['onEpoch'];
   onBatch: FitOptions['onBatch'];
+  checkpoint: CheckpointSettings | null;
+  resume: boolean;
 }
 
 const DEFAULT_MONITOR_SIZE = 1000;
@@ -239,5 +254,7 @@ export function fitSettings(options: FitOptions, visible: VisibleUnits, what = '
     logLikelihood: fitLogLikelihoodSettings(options.logLikelihood, visible === 'gaussian'),
     onEpoch: options.onEpoch,
     onBatch: options.onBatch,
+    checkpoint: checkpointSettings(options.checkpoint),
+    resume: booleanOption('resume', options.resume, false),
   };
 }

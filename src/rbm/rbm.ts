@@ -44,6 +44,9 @@ import {
 } from './options.js';
 import { Parameters, type RbmWeights } from './parameters.js';
 import { TrainingState } from './state.js';
+import { checkpointBytes, checkResumable, takeTraining, type TrainingParts } from '../checkpoint.js';
+import { rbmCheckpointParts, readRbmCheckpoint, type RbmCheckpoint } from './checkpoint.js';
+import type { FitSettings } from './options.js';
 
 export type {
   BatchInfo,
@@ -103,6 +106,8 @@ export class RBM {
   private readonly inference: Inference;
   private batch: BatchBuffers | null = null;
   private disposed = false;
+  /** The training state of the checkpoint this model was loaded from, until a resumed fit uses it. */
+  private resumeState: RbmCheckpoint | null = null;
 
   constructor(options: RbmOptions) {
     checkOptions('RBM', options ?? null, RBM_OPTION_KEYS);
@@ -152,14 +157,68 @@ export class RBM {
    * epoch. Yields to the event loop between epochs so that progress callbacks can render.
    */
   async fit(x: Tensor, options: FitOptions = {}): Promise<History> {
+    return this.fitWith(x, options, 'RBM.fit', (training) => {
+      const { config, tensors } = this.fileParts();
+      return checkpointBytes('rbm', config, tensors, training);
+    });
+  }
+
+  /**
+   * @internal `fit`, its checkpoints' bytes made by `file` from the training state (a DBN puts
+   * the RBM it trains into a DBN file). `what` names the caller in messages.
+   */
+  async fitWith(x: Tensor, options: FitOptions, what: string, file: (training: TrainingParts) => Uint8Array): Promise<History> {
     this.checkAlive();
     const settings = fitSettings(options, this.visible);
     const rows = this.checkData(x, 'x', settings.step.allowOutOfRange);
     const validation = settings.validation;
     const validationRows = validation === undefined ? 0 : this.checkData(validation, 'validation', settings.step.allowOutOfRange);
     if (settings.logLikelihood) this.checkData(settings.logLikelihood.data, 'logLikelihood.data', false);
+    const from = settings.resume ? this.takeResumeState(what, settings, rows) : null;
+    // A plain fit outdates the checkpoint's state.
+    this.resumeState = null;
     this.initVisibleBias(x.data, rows);
-    return fitEpochs(this.trainee(), x, rows, settings, validationRows);
+    return fitEpochs(this.trainee(), x, rows, settings, validationRows, {
+      resume: from,
+      bytes: (epoch, fitStartBlock) =>
+        file(
+          rbmCheckpointParts(
+            {
+              epoch,
+              batchSize: settings.batchSize,
+              rows,
+              persistent: settings.step.persistent,
+              fitStartBlock,
+              block: this.rng.block,
+              state: this.state.save(),
+            },
+            this.nVisible,
+            this.nHidden,
+          ),
+        ),
+    });
+  }
+
+  /** @internal Makes the next `fit(…, { resume: true })` continue from `checkpoint` (a DBN's, for its current RBM). */
+  resumeFrom(checkpoint: RbmCheckpoint): void {
+    this.resumeState = checkpoint;
+  }
+
+  /** The checkpoint a resumed fit continues, checked against its options, put back into the training state. */
+  private takeResumeState(what: string, settings: FitSettings, rows: number): RbmCheckpoint {
+    const from = this.resumeState;
+    if (from === null) {
+      throw new ParamError(`${what}: resume: true needs a model loaded from a checkpoint (the bytes checkpoint.save received); this one holds no training state`);
+    }
+    const problems: string[] = [];
+    if (settings.epochs < from.epoch) problems.push(`epochs is ${settings.epochs} but the checkpoint has ${from.epoch} epochs done`);
+    if (settings.batchSize !== from.batchSize) problems.push(`batchSize is ${settings.batchSize}, the checkpoint's is ${from.batchSize}`);
+    if (rows !== from.rows) problems.push(`x has ${rows} rows, the checkpoint's fit had ${from.rows}`);
+    if (settings.step.persistent !== from.persistent) problems.push(`persistent is ${settings.step.persistent}, the checkpoint's is ${from.persistent}`);
+    checkResumable(what, problems);
+    this.state.restore(from.state);
+    this.resumeState = null;
+    return from;
   }
 
   /** One training step on the batch x [rows, nVisible] (for streaming data). */
@@ -278,15 +337,16 @@ export class RBM {
   /**
    * The parameters as safetensors bytes (F32): `W` [nHidden, nVisible], `visibleBias`,
    * `hiddenBias`, with nVisible, nHidden, the visible units and the seed in `__metadata__`.
-   * Training state (momentum, persistent chains) is not saved.
+   * Training state (momentum, persistent chains) is not saved; a fit's `checkpoint` saves it.
    */
   save(): Uint8Array {
+    const { config, tensors } = this.fileParts();
+    return writeModel('rbm', config, tensors);
+  }
+
+  private fileParts(): { config: Record<string, string>; tensors: Record<string, Tensor> } {
     const { W, visibleBias, hiddenBias } = this.weights;
-    return writeModel(
-      'rbm',
-      { layers: `${this.nVisible},${this.nHidden}`, visible: this.visible, seed: String(this.seed) },
-      { W, visibleBias, hiddenBias },
-    );
+    return { config: { layers: `${this.nVisible},${this.nHidden}`, visible: this.visible, seed: String(this.seed) }, tensors: { W, visibleBias, hiddenBias } };
   }
 
   /**
@@ -309,6 +369,8 @@ export class RBM {
     const W = takeTensor(file, 'W', [nHidden, nVisible]);
     const visibleBias = takeTensor(file, 'visibleBias', [nVisible]);
     const hiddenBias = takeTensor(file, 'hiddenBias', [nHidden]);
+    const training = takeTraining(file);
+    const resumeState = training && readRbmCheckpoint(training, nVisible, nHidden);
     checkNoExtraTensors(file);
     let rbm: RBM;
     try {
@@ -320,6 +382,7 @@ export class RBM {
     // Written directly: setWeights would refuse the non-finite values that allowNonFinite let through.
     rbm.params.write(W.data, visibleBias.data, hiddenBias.data);
     rbm.state.biasesSet = true;
+    rbm.resumeState = resumeState;
     return rbm;
   }
 

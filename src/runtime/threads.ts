@@ -4,15 +4,22 @@
 // Atomics.wait, on its own job slot in a control block that the main thread allocated from the
 // heap. The caller publishes up to one call per worker (export index + numeric arguments), runs
 // its own share, and waits until a shared `done` counter reaches the number of calls it posted.
-// Every worker increments that counter after every job, whether the call returned or threw (its
-// message is left in its slot), so the caller never needs a timeout: a job cannot be lost.
+// Every worker marks its slot finished and increments that counter after every job, whether the
+// call returned or threw (its message is left in its slot).
+//
+// A worker can still die in the middle of a job (terminated, out of memory). The waiting thread
+// is blocked in Atomics.wait, so its event loop cannot deliver the worker's 'exit' event. In Node
+// the workers are therefore started by a small supervisor worker, whose event loop stays free: it
+// sees each worker's 'exit' or 'error', marks the worker's slot dead and wakes the waiting thread,
+// which then throws instead of waiting forever (docs/ARCHITECTURE.md, "Threads that fail loudly"). Browsers start
+// the workers from the page (no supervisor; see there).
 //
 // The worker body is the source string below, started from a Blob URL in browsers and with
 // `eval: true` from node:worker_threads in Node, so bundlers have no worker file to find.
 
 /** Bytes of the control block's header: the `done` counter and the wait probe. */
 const HEADER = 64;
-/** Bytes per worker slot: seq, op, nargs, status, message length, f64 args, UTF-16 message. */
+/** Bytes per worker slot: seq, op, nargs, status, message length, finished seq, dead, f64 args, UTF-16 message. */
 const SLOT = 512;
 const ARGS_AT = 32;
 /** Arguments a pool call can carry: the slot's f64 argument area (a kernel in POOL_FUNCTIONS takes at most this many). */
@@ -24,6 +31,9 @@ const DONE = 0;
 const PROBE = 1;
 /** `op` that asks a worker to leave its loop. */
 const EXIT = -1;
+/** i32 offsets in a slot: the seq of the last job finished, and the supervisor's "this worker is gone". */
+const FINISHED = 5;
+const DEAD = 6;
 
 /** The worker: instantiate, say ready, then serve jobs from its slot until told to exit. */
 export const WORKER_SOURCE = `'use strict';
@@ -75,6 +85,7 @@ function start(data) {
       i32[s + 4] = text.length;
       i32[s + 3] = 1;
     }
+    Atomics.store(i32, s + ${FINISHED}, seq);
     Atomics.add(i32, d, 1);
     Atomics.notify(i32, d);
   }
@@ -90,6 +101,52 @@ else {
 }
 `;
 
+/**
+ * Node's supervisor: starts the pool's workers on request, relays messages both ways, and when a
+ * worker exits or fails marks its slot dead and wakes whoever waits on the header's done counter.
+ * It learns the slot and the memory from the first message the pool sends each worker.
+ */
+export const SUPERVISOR_SOURCE = `'use strict';
+const threads = process.getBuiltinModule
+  ? Promise.resolve(process.getBuiltinModule('node:worker_threads'))
+  : typeof require === 'function' ? Promise.resolve(require('node:worker_threads')) : import('node:worker_threads');
+threads.then(({ parentPort, Worker }) => {
+  const workers = new Map();
+  const places = new Map();
+  const gone = new Set();
+  function lost(id, reason) {
+    if (gone.has(id)) return;
+    gone.add(id);
+    const place = places.get(id);
+    if (place) {
+      Atomics.store(place.i32, (place.slot >> 2) + ${DEAD}, 1);
+      Atomics.add(place.i32, (place.header >> 2) + ${DONE}, 1);
+      Atomics.notify(place.i32, (place.header >> 2) + ${DONE});
+    }
+    parentPort.postMessage({ id, failure: reason });
+  }
+  parentPort.on('message', (m) => {
+    if (m.type === 'spawn') {
+      const worker = new Worker(m.source, { eval: true });
+      workers.set(m.id, worker);
+      worker.on('message', (data) => parentPort.postMessage({ id: m.id, data }));
+      worker.on('error', (error) => lost(m.id, String((error && error.message) || error)));
+      worker.on('exit', (code) => lost(m.id, 'the worker exited (code ' + code + ')'));
+    } else if (m.type === 'post') {
+      const message = m.message;
+      if (message && message.memory && !places.has(m.id)) {
+        places.set(m.id, { i32: new Int32Array(message.memory.buffer), slot: message.slot, header: message.header });
+      }
+      workers.get(m.id)?.postMessage(message);
+    } else if (m.type === 'terminate') {
+      const worker = workers.get(m.id);
+      if (m.after) setTimeout(() => worker?.terminate(), m.after);
+      else worker?.terminate();
+    }
+  });
+});
+`;
+
 /** What the pool needs from a platform's worker. */
 export interface WorkerHandle {
   post(message: unknown): void;
@@ -98,21 +155,95 @@ export interface WorkerHandle {
   terminate(): void;
   /** Node: whether this worker keeps the process alive (yes while starting or stopping, not when idle). */
   hold(on: boolean): void;
+  /**
+   * @internal Node: terminates the worker `ms` milliseconds from now, from the supervisor (whose
+   * timers run while this thread waits on a call): for tests of a worker dying mid-call.
+   */
+  terminateLater?(ms: number): void;
+}
+
+type NodeWorker = {
+  postMessage(message: unknown): void;
+  on(event: 'message', fn: (data: never) => void): void;
+  on(event: 'error', fn: (error: Error) => void): void;
+  on(event: 'exit', fn: (code: number) => void): void;
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<number>;
+};
+
+/** The one supervisor of this thread's pool workers, while any is alive (Node). */
+class Supervisor {
+  private static current: Supervisor | null = null;
+  private nextId = 0;
+  private readonly listeners = new Map<number, { message: (data: { type: string; message?: string }) => void; failure: (reason: string) => void }>();
+  private readonly held = new Set<number>();
+  private live = 0;
+  private failed: string | null = null;
+
+  private constructor(private readonly worker: NodeWorker) {
+    worker.on('message', ((m: { id: number; data?: { type: string; message?: string }; failure?: string }) => {
+      const listener = this.listeners.get(m.id);
+      if (m.failure !== undefined) listener?.failure(m.failure);
+      else if (m.data !== undefined) listener?.message(m.data);
+    }) as (data: never) => void);
+    // Without its supervisor no worker death would be seen: every worker counts as failed.
+    const fail = (reason: string) => {
+      this.failed ??= `the workers' supervisor stopped (${reason})`;
+      for (const listener of this.listeners.values()) listener.failure(this.failed);
+    };
+    worker.on('error', (error) => fail(error.message));
+    worker.on('exit', (code) => fail(`code ${code}`));
+  }
+
+  static obtain(threads: NodeWorkerThreads): Supervisor {
+    Supervisor.current ??= new Supervisor(new threads.Worker(SUPERVISOR_SOURCE, { eval: true }));
+    return Supervisor.current;
+  }
+
+  spawn(): WorkerHandle {
+    const id = this.nextId++;
+    this.live++;
+    this.held.add(id);
+    this.worker.ref();
+    this.worker.postMessage({ type: 'spawn', id, source: WORKER_SOURCE });
+    let terminated = false;
+    return {
+      post: (message) => this.worker.postMessage({ type: 'post', id, message }),
+      listen: (message, failure) => {
+        this.listeners.set(id, { message, failure });
+        if (this.failed !== null) failure(this.failed);
+      },
+      terminate: () => {
+        if (terminated) return;
+        terminated = true;
+        // The listener stays: the worker's exit still reaches it, as a direct worker's would.
+        this.worker.postMessage({ type: 'terminate', id });
+        this.hold(id, false);
+        if (--this.live === 0) this.close();
+      },
+      hold: (on) => this.hold(id, on),
+      terminateLater: (ms) => this.worker.postMessage({ type: 'terminate', id, after: Math.max(1, ms) }),
+    };
+  }
+
+  private hold(id: number, on: boolean): void {
+    if (on) this.held.add(id);
+    else this.held.delete(id);
+    if (this.held.size > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  /** The last worker is gone: the supervisor goes too (its workers, terminated, go with it). */
+  private close(): void {
+    if (Supervisor.current === this) Supervisor.current = null;
+    this.listeners.clear();
+    void this.worker.terminate();
+  }
 }
 
 type NodeWorkerThreads = {
-  Worker: new (
-    source: string,
-    options: { eval: true },
-  ) => {
-    postMessage(message: unknown): void;
-    on(event: 'message', fn: (data: never) => void): void;
-    on(event: 'error', fn: (error: Error) => void): void;
-    on(event: 'exit', fn: (code: number) => void): void;
-    ref(): void;
-    unref(): void;
-    terminate(): Promise<number>;
-  };
+  Worker: new (source: string, options: { eval: true }) => NodeWorker;
 };
 
 /** True in Node (main thread or a worker_threads worker), false in browsers and their workers. */
@@ -177,22 +308,12 @@ export async function threadsUnavailableReason(): Promise<string | null> {
   return null;
 }
 
-/** Starts one worker running WORKER_SOURCE, in Node or a browser. */
+/** Starts one worker running WORKER_SOURCE: in Node under the supervisor, in a browser from the page. */
 export async function spawnWorker(): Promise<WorkerHandle> {
   if (inNode()) {
     const threads = await nodeModule<NodeWorkerThreads>(WORKER_THREADS);
     if (!threads) throw new Error('node:worker_threads is unavailable');
-    const worker = new threads.Worker(WORKER_SOURCE, { eval: true });
-    return {
-      post: (message) => worker.postMessage(message),
-      listen(onMessage, onFailure) {
-        worker.on('message', onMessage as (data: never) => void);
-        worker.on('error', (error) => onFailure(error.message));
-        worker.on('exit', (code) => onFailure(`the worker exited (code ${code})`));
-      },
-      terminate: () => void worker.terminate(),
-      hold: (on) => (on ? worker.ref() : worker.unref()),
-    };
+    return Supervisor.obtain(threads).spawn();
   }
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   try {
@@ -250,6 +371,7 @@ export class ThreadPool {
     private readonly block: number,
     private readonly handles: WorkerHandle[],
     private readonly byes: Array<Promise<void>>,
+    private readonly onBroken: (reason: string) => void,
   ) {
     this.i32 = new Int32Array(memory.buffer);
     this.f64 = new Float64Array(memory.buffer);
@@ -317,10 +439,7 @@ export class ThreadPool {
           (reason) => {
             bye();
             if (pool === null) failStart(reason);
-            else if (!pool.stopped && pool.broken === null) {
-              pool.broken = reason;
-              options.onBroken(reason);
-            }
+            else pool.breaks(reason);
           },
         );
         handle.post({ module, memory, slot: block + HEADER + w * SLOT, header: block, functions });
@@ -333,7 +452,7 @@ export class ThreadPool {
     }
     // Idle workers wait in Atomics.wait forever: they must not keep a Node process alive.
     for (const handle of handles) handle.hold(false);
-    pool = new ThreadPool(memory, heap, block, handles, byes);
+    pool = new ThreadPool(memory, heap, block, handles, byes, options.onBroken);
     return pool;
   }
 
@@ -360,9 +479,10 @@ export class ThreadPool {
       for (let j = 0; j < args.length; j++) f64[a + j] = args[j];
     }
     // The seq-cst stores below publish the plain writes above to each worker's Atomics.load.
+    const seqs = new Array<number>(calls.length);
     for (let w = 0; w < calls.length; w++) {
       const s = (this.block + HEADER + w * SLOT) >> 2;
-      Atomics.add(i32, s, 1);
+      seqs[w] = (Atomics.add(i32, s, 1) + 1) | 0;
       Atomics.notify(i32, s, 1);
     }
     let ownError: unknown = null;
@@ -371,7 +491,12 @@ export class ThreadPool {
     } catch (error) {
       ownError = error;
     }
-    this.waitDone(calls.length);
+    const lost = this.waitDone(seqs);
+    if (lost.length > 0) {
+      const reason = `worker thread ${lost.map((w) => w + 1).join(', ')} stopped in the middle of a call (it exited or was terminated)`;
+      this.breaks(reason);
+      throw new WorkerCallError(`${reason}; nninit runs on one thread from now on`);
+    }
     if (ownError !== null) throw ownError;
     for (let w = 0; w < calls.length; w++) {
       const slot = this.block + HEADER + w * SLOT;
@@ -386,14 +511,39 @@ export class ThreadPool {
     }
   }
 
-  private waitDone(target: number): void {
+  /**
+   * Waits until every slot has finished its job or its worker is gone; returns the workers whose
+   * job was lost. The done counter only wakes this thread: workers add to it when they finish a
+   * job, and the supervisor when a worker dies.
+   */
+  private waitDone(seqs: readonly number[]): number[] {
     const { i32 } = this;
     const index = (this.block >> 2) + DONE;
     for (;;) {
       const done = Atomics.load(i32, index);
-      if (done >= target) return;
+      let open = 0;
+      const lost: number[] = [];
+      for (let w = 0; w < seqs.length; w++) {
+        const s = (this.block + HEADER + w * SLOT) >> 2;
+        if (Atomics.load(i32, s + FINISHED) === seqs[w]) continue;
+        if (Atomics.load(i32, s + DEAD) !== 0) lost.push(w);
+        else open++;
+      }
+      if (open === 0) return lost;
       if (this.canWait) Atomics.wait(i32, index, done);
     }
+  }
+
+  /** Marks the pool broken, once, and tells the runtime (which falls back to one thread). */
+  private breaks(reason: string): void {
+    if (this.stopped || this.broken !== null) return;
+    this.broken = reason;
+    this.onBroken(reason);
+  }
+
+  /** @internal The workers' handles, for tests that make one die mid-call (`terminateLater`). */
+  get workerHandles(): readonly WorkerHandle[] {
+    return this.handles;
   }
 
   /**

@@ -1,5 +1,5 @@
 // Elementwise kernels on raw f32 buffers: bias add, activations and their derivatives, row-wise
-// softmax and log-softmax, softplus, and the RBM's fused sigmoid + Bernoulli sample.
+// softmax and log-softmax, softplus.
 //
 // Pointers are byte addresses of f32 arrays; counts are elements (0 does nothing). An output may be
 // the same buffer as an input (in place) unless the kernel says otherwise. Matrices are row-major
@@ -10,7 +10,6 @@
 // and four independent chains share them (sigmoid ~420 → ~800 M elements/s; storing each vector
 // right after computing it gave ~560; relu ~6.7 → ~8 G elements/s).
 import { expLanes, sigmoidLanes, softplusLanes, tanhLanes } from './simd-math';
-import { philoxBatch, philoxWord0, philoxWord1, philoxWord2, philoxWord3, philoxWords16, philoxWords32, storeTransposed, uniform01Lanes } from './philox';
 
 // --- partial vectors -------------------------------------------------------------------------------
 
@@ -103,13 +102,10 @@ const enum Unary {
 
 const enum Binary {
   Add,
-  AddSigmoid,
   SigmoidGrad,
   TanhGrad,
   ReluGrad,
   LeakyReluGrad,
-  SoftmaxGrad,
-  LogSoftmaxGrad,
 }
 
 /** One vector of a binary op on (a, b); the gradients take (activation, dy). */
@@ -120,20 +116,14 @@ const enum Binary {
   switch (op) {
     case Binary.Add:
       return f32x4.add(a, b);
-    case Binary.AddSigmoid:
-      return sigmoidLanes(f32x4.add(a, b));
     case Binary.SigmoidGrad: // dy · y(1 − y)
       return f32x4.mul(b, f32x4.mul(a, f32x4.sub(one, a)));
     case Binary.TanhGrad: // dy · (1 − y)(1 + y), accurate as |y| → 1 where 1 − y² is not
       return f32x4.mul(b, f32x4.mul(f32x4.sub(one, a), f32x4.add(one, a)));
     case Binary.ReluGrad: // x > 0 ? dy : 0
       return v128.and(b, f32x4.gt(a, zero));
-    case Binary.LeakyReluGrad: // x > 0 ? dy : slope · dy
+    default: // LeakyReluGrad: x > 0 ? dy : slope · dy
       return v128.bitselect(b, f32x4.mul(b, param), f32x4.gt(a, zero));
-    case Binary.SoftmaxGrad: // y · (dy − Σ dy·y)
-      return f32x4.mul(a, f32x4.sub(b, param));
-    default: // LogSoftmaxGrad: dy − e^y · Σ dy
-      return f32x4.sub(b, f32x4.mul(expLanes(a), param));
   }
 }
 
@@ -308,136 +298,4 @@ export function elementwiseLogSoftmax(x: usize, out: usize, rows: i32, cols: i32
     mapUnary(Unary.Subtract, src, dst, cols, f32x4.splat(max));
     mapUnary(Unary.Subtract, dst, dst, cols, f32x4.splat(logSum));
   }
-}
-
-/** Σ a·b over a row, products in f32, sum in f64. */
-// @ts-ignore: decorator
-@inline function rowDot(a: usize, b: usize, bytes: usize): f64 {
-  let acc = f64x2.splat(0);
-  let o: usize = 0;
-  for (; o + 16 <= bytes; o += 16) acc = f64x2.add(acc, pairSumF64(f32x4.mul(v128.load(a + o), v128.load(b + o))));
-  const rest = <i32>(bytes - o) >> 2;
-  if (rest > 0) acc = f64x2.add(acc, pairSumF64(f32x4.mul(loadFirstLanes(a + o, rest), loadFirstLanes(b + o, rest))));
-  return lanesSumF64(acc);
-}
-
-/** Σ over a row in f64. */
-// @ts-ignore: decorator
-@inline function rowSum(a: usize, bytes: usize): f64 {
-  let acc = f64x2.splat(0);
-  let o: usize = 0;
-  for (; o + 16 <= bytes; o += 16) acc = f64x2.add(acc, pairSumF64(v128.load(a + o)));
-  const rest = <i32>(bytes - o) >> 2;
-  if (rest > 0) acc = f64x2.add(acc, pairSumF64(loadFirstLanes(a + o, rest)));
-  return lanesSumF64(acc);
-}
-
-/** dx = y · (dy − Σ_row dy·y), from the softmax's output y. */
-export function elementwiseSoftmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
-  const rowBytes = <usize>cols << 2;
-  for (let r = 0; r < rows; r++) {
-    const offset = <usize>r * rowBytes;
-    const dot = <f32>rowDot(y + offset, dy + offset, rowBytes);
-    mapBinary(Binary.SoftmaxGrad, y + offset, dy + offset, dx + offset, cols, f32x4.splat(dot));
-  }
-}
-
-/** dx = dy − e^y · Σ_row dy, from the log-softmax's output y. */
-export function elementwiseLogSoftmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
-  const rowBytes = <usize>cols << 2;
-  for (let r = 0; r < rows; r++) {
-    const offset = <usize>r * rowBytes;
-    const total = <f32>rowSum(dy + offset, rowBytes);
-    mapBinary(Binary.LogSoftmaxGrad, y + offset, dy + offset, dx + offset, cols, f32x4.splat(total));
-  }
-}
-
-// --- fused sigmoid + Bernoulli sample (the RBM's Gibbs half-step) ------------------------------------
-
-// Probabilities are computed a segment at a time and sampled while still in L1 (4 KiB). Segments of
-// 64 and 256 bytes, which interleave the sigmoid and Philox more finely, measured no faster.
-// @ts-ignore: decorator
-@inline const SEGMENT_BYTES: usize = 4096;
-// Philox yields 16 words per batch of 4 blocks: 64 bytes of samples.
-// @ts-ignore: decorator
-@inline const BATCH_BYTES: usize = 64;
-
-/** 1 where uniform01(w) < p, else 0 (the reference's Bernoulli test; NaN p gives 0). */
-// @ts-ignore: decorator
-@inline function sampleLanes(w: v128, p: v128): v128 {
-  return v128.and(f32x4.lt(uniform01Lanes(w), p), f32x4.splat(1));
-}
-
-/** Samples 16 probabilities: the batch's words are written to `sample`, then replaced by samples. */
-// @ts-ignore: decorator
-@inline function sampleBatch(prob: usize, sample: usize, k0: u32, k1: u32, block: u64, substream: u32): void {
-  philoxWords16(sample, k0, k1, <u32>block, <u32>(block >>> 32), substream);
-  const s0 = sampleLanes(v128.load(sample), v128.load(prob));
-  const s1 = sampleLanes(v128.load(sample, 16), v128.load(prob, 16));
-  const s2 = sampleLanes(v128.load(sample, 32), v128.load(prob, 32));
-  const s3 = sampleLanes(v128.load(sample, 48), v128.load(prob, 48));
-  storeFour(sample, s0, s1, s2, s3);
-}
-
-/** Samples 32 probabilities from two batches (blocks block + 0..7), as sampleBatch does 16. */
-// @ts-ignore: decorator
-@inline function sampleTwoBatches(prob: usize, sample: usize, k0: u32, k1: u32, block: u64, substream: u32): void {
-  philoxWords32(sample, k0, k1, block, substream);
-  for (let o: usize = 0; o < 2 * BATCH_BYTES; o += 16) {
-    v128.store(sample + o, sampleLanes(v128.load(sample + o), v128.load(prob + o)));
-  }
-}
-
-/** Samples the last `count` (1..15) probabilities from one more batch, using its first words. */
-function sampleLastBatch(prob: usize, sample: usize, count: i32, k0: u32, k1: u32, block: u64, substream: u32): void {
-  philoxBatch(k0, k1, block, substream);
-  storeTransposed(sample, philoxWord0, philoxWord1, philoxWord2, philoxWord3, count);
-  const bytes = <usize>count << 2;
-  let o: usize = 0;
-  for (; o + 16 <= bytes; o += 16) v128.store(sample + o, sampleLanes(v128.load(sample + o), v128.load(prob + o)));
-  const rest = <i32>(bytes - o) >> 2;
-  if (rest > 0) storeFirstLanes(sample + o, sampleLanes(loadFirstLanes(sample + o, rest), loadFirstLanes(prob + o, rest)), rest);
-}
-
-/**
- * prob[r, c] = σ(x[r, c] + bias[c]) and sample[r, c] = uniform01(w_i) < prob[r, c] ? 1 : 0, where
- * w_i is word i (i = r·cols + c) of the Philox stream of key (k0, k1) from block blockHi·2^32 +
- * blockLo on `substream`: the draw consumes ⌈rows·cols / 4⌉ blocks exactly like fillBernoulli.
- * bias = 0 means no bias. prob may be x; sample may be x but not prob or bias.
- */
-export function elementwiseSigmoidBernoulli(
-  x: usize,
-  bias: usize,
-  prob: usize,
-  sample: usize,
-  rows: i32,
-  cols: i32,
-  k0: u32,
-  k1: u32,
-  blockLo: u32,
-  blockHi: u32,
-  substream: u32,
-): void {
-  const rowBytes = <usize>cols << 2;
-  let block = (<u64>blockHi << 32) | blockLo;
-  let sampled: usize = 0; // bytes of the flattened buffers already sampled
-  for (let r = 0; r < rows; r++) {
-    const rowStart = <usize>r * rowBytes;
-    for (let c: usize = 0; c < rowBytes; c += SEGMENT_BYTES) {
-      const end = min(rowBytes, c + SEGMENT_BYTES);
-      const count = <i32>((end - c) >> 2);
-      const at = rowStart + c;
-      if (bias != 0) mapBinary(Binary.AddSigmoid, x + at, bias + c, prob + at, count, f32x4.splat(0));
-      else mapUnary(Unary.Sigmoid, x + at, prob + at, count, f32x4.splat(0));
-      const ready = (rowStart + end) & ~(BATCH_BYTES - 1);
-      for (; sampled + 2 * BATCH_BYTES <= ready; sampled += 2 * BATCH_BYTES, block += 8) {
-        sampleTwoBatches(prob + sampled, sample + sampled, k0, k1, block, substream);
-      }
-      for (; sampled < ready; sampled += BATCH_BYTES, block += 4) {
-        sampleBatch(prob + sampled, sample + sampled, k0, k1, block, substream);
-      }
-    }
-  }
-  const total = <usize>rows * rowBytes;
-  if (sampled < total) sampleLastBatch(prob + sampled, sample + sampled, <i32>(total - sampled) >> 2, k0, k1, block, substream);
 }

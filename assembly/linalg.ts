@@ -1,8 +1,8 @@
 // f64 Householder QR for the orthogonal initializer (and LSUV, which starts from it): the thin Q
 // with R's diagonal made positive, as LAPACK's geqrf followed by q *= sign(diag(r)) gives. The
-// TypeScript reference (src/init/orthogonal-reference.ts) is the same algorithm in scalar order;
-// here the inner loops run two rows per f64x2 and four columns per pass over a reflector, so sums
-// associate differently (the result agrees to ~1e-15, and is the same on every platform).
+// inner loops run two rows per f64x2 and four columns per pass over a reflector; every sum keeps
+// its two lanes apart until the end, and src/init/householder.ts, the scalar form init.orthogonal
+// runs before ready(), adds in the same order: the same bits on every platform, before and after.
 
 /**
  * Q (m×n, column by column, at `q`) of the QR decomposition of `a` (m×n, column by column, m ≥ n,

@@ -127,53 +127,6 @@ export let philoxWord3: v128 = i32x4.splat(0);
   storeTransposed(dst, philoxWord0, philoxWord1, philoxWord2, philoxWord3, 16);
 }
 
-/**
- * The 32 words of blocks block + 0..7 of `substream`, stored at dst in stream order. Two lane
- * batches go through the rounds interleaved, in locals: two independent chains per round keep the
- * vector pipes busy while one waits on its multiplies (~500 → ~600 M words/s against two
- * philoxWords16 calls). Measured no faster: three batches, two rounds per loop iteration, and
- * taking the low words from the extmul products instead of i32x4.mul.
- */
-// @ts-ignore: decorator
-@inline export function philoxWords32(dst: usize, k0: u32, k1: u32, block: u64, substream: u32): void {
-  const m0 = i32x4.splat(PHILOX_M0);
-  const m1 = i32x4.splat(PHILOX_M1);
-  const blockLo = <u32>block;
-  const blockHi = <u32>(block >>> 32);
-  let a0 = blockCounterLo(blockLo);
-  let a1 = blockCounterHi(a0, blockLo, blockHi);
-  let b0 = blockCounterLo(blockLo + 4);
-  let b1 = blockCounterHi(b0, blockLo, blockHi);
-  let a2 = i32x4.splat(substream);
-  let b2 = a2;
-  let a3 = i32x4.splat(0);
-  let b3 = a3;
-  let key0 = i32x4.splat(k0);
-  let key1 = i32x4.splat(k1);
-  for (let round = 0; round < 10; round++) {
-    const aHi0 = mulhiLanes(a0, m0);
-    const aHi1 = mulhiLanes(a2, m1);
-    const bHi0 = mulhiLanes(b0, m0);
-    const bHi1 = mulhiLanes(b2, m1);
-    const aLo0 = i32x4.mul(a0, m0);
-    const aLo1 = i32x4.mul(a2, m1);
-    const bLo0 = i32x4.mul(b0, m0);
-    const bLo1 = i32x4.mul(b2, m1);
-    a0 = v128.xor(v128.xor(aHi1, a1), key0);
-    b0 = v128.xor(v128.xor(bHi1, b1), key0);
-    a1 = aLo1;
-    b1 = bLo1;
-    a2 = v128.xor(v128.xor(aHi0, a3), key1);
-    b2 = v128.xor(v128.xor(bHi0, b3), key1);
-    a3 = aLo0;
-    b3 = bLo0;
-    key0 = i32x4.add(key0, i32x4.splat(PHILOX_W0));
-    key1 = i32x4.add(key1, i32x4.splat(PHILOX_W1));
-  }
-  storeTransposed(dst, a0, a1, a2, a3, 16);
-  storeTransposed(dst + 64, b0, b1, b2, b3, 16);
-}
-
 // --- conversions, 4 lanes, bit-identical to src/random.ts -----------------------------------------
 
 /** uniform01(w) = (w >>> 8) · 2^-24 per lane: exact, in [0, 1). */

@@ -31,7 +31,7 @@
 @inline const LN2: f32 = 0.6931471805599453;
 
 // Adding 1.5·2^23 rounds an f32 of magnitude below 2^22 to an integer, which then sits in the low
-// mantissa bits: cheaper than f32x4.nearest plus a conversion in V8 (WASM-NOTES).
+// mantissa bits: cheaper than f32x4.nearest plus a conversion in V8 (docs/wasm-notes.md).
 // @ts-ignore: decorator
 @inline const ROUNDING_MAGIC: f32 = 12582912.0;
 

@@ -9,10 +9,7 @@
 // swaps in optimized code only on a later call), then timed as the median of several samples,
 // each of enough calls to last ≥ 50 ms. Time is the process's CPU time, not wall time: on a
 // shared machine wall time also counts other processes' time slices (on an idle one they agree).
-// Softmax and the fused case use 1024 rows × 1024 columns.
-// The fused case is σ(x + bias[c]) plus a Bernoulli sample; TF.js has no fused kernel, so its row
-// is the same steps from its ops: sigmoid(add(x, b)), then less(randomUniform, p) cast to float
-// (tfjs-core draws randomUniform in JavaScript, element by element, which dominates that row).
+// Softmax uses 1024 rows × 1024 columns.
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,7 +23,7 @@ const ROUNDS = Number(process.env.ELEMENTWISE_BENCH_ROUNDS ?? 3);
 const MIN_SAMPLE_S = 0.05;
 const WARMUP_MS = 300;
 
-const CASES = ['sigmoid', 'tanh', 'relu', 'softmax', 'sigmoid+sample'] as const;
+const CASES = ['sigmoid', 'tanh', 'relu', 'softmax'] as const;
 type CaseName = (typeof CASES)[number];
 type Runner = () => void;
 
@@ -63,8 +60,8 @@ function measure(run: Runner): number {
   return rates[SAMPLES >> 1];
 }
 
-/** Inputs every peer uses: x uniform in [−4, 4), bias uniform in [−1, 1). */
-function inputs(): { x: Float32Array; bias: Float32Array } {
+/** Inputs every peer uses: x uniform in [−4, 4). */
+function inputs(): { x: Float32Array } {
   let state = 12345;
   const next = () => {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
@@ -72,32 +69,24 @@ function inputs(): { x: Float32Array; bias: Float32Array } {
   };
   return {
     x: Float32Array.from({ length: N }, () => next() * 8 - 4),
-    bias: Float32Array.from({ length: COLS }, () => next() * 2 - 1),
   };
 }
 
 async function nninitRunners(): Promise<Record<string, Runner>> {
   const { allocF32, kernels, ready } = await import('../src/runtime/index.js');
-  const { sigmoidBernoulli } = await import('../src/ops/elementwise.js');
   const nninit = await import('../src/index.js');
-  const { Rng } = await import('../src/random.js');
   await ready();
   const k = kernels();
-  const { x, bias } = inputs();
+  const { x } = inputs();
   const xBuf = allocF32(N);
-  const biasBuf = allocF32(COLS);
   const out = allocF32(N);
-  const sample = allocF32(N);
   xBuf.write(x);
-  biasBuf.write(bias);
-  const rng = new Rng(1);
   const t = nninit.tensor(x, [ROWS, COLS]);
   return {
     sigmoid: () => k.elementwiseSigmoid(xBuf.ptr, out.ptr, N),
     tanh: () => k.elementwiseTanh(xBuf.ptr, out.ptr, N),
     relu: () => k.elementwiseRelu(xBuf.ptr, out.ptr, N),
     softmax: () => k.elementwiseSoftmax(xBuf.ptr, out.ptr, ROWS, COLS),
-    'sigmoid+sample': () => sigmoidBernoulli(xBuf.ptr, biasBuf.ptr, out.ptr, sample.ptr, ROWS, COLS, rng),
     // The public Tensor API: copies in and out of wasm memory around the same kernels.
     'sigmoid|ops': () => nninit.ops.sigmoid(t),
     'tanh|ops': () => nninit.ops.tanh(t),
@@ -115,26 +104,20 @@ async function tfjsRunners(): Promise<Record<string, Runner>> {
   await tf.setBackend('wasm');
   await tf.ready();
   if (!(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) throw new Error('TF.js wasm backend runs without SIMD');
-  const { x, bias } = inputs();
+  const { x } = inputs();
   const xt = tf.tensor2d(x, [ROWS, COLS]);
-  const bt = tf.tensor1d(bias);
   const once = (op: () => unknown) => () => tf.dispose(tf.tidy(op as () => never));
   return {
     sigmoid: once(() => tf.sigmoid(xt)),
     tanh: once(() => tf.tanh(xt)),
     relu: once(() => tf.relu(xt)),
     softmax: once(() => tf.softmax(xt)),
-    'sigmoid+sample': once(() => {
-      const p = tf.sigmoid(tf.add(xt, bt));
-      return [p, tf.cast(tf.less(tf.randomUniform([ROWS, COLS]), p), 'float32')];
-    }),
   };
 }
 
 function jsRunners(): Record<string, Runner> {
-  const { x, bias } = inputs();
+  const { x } = inputs();
   const out = new Float32Array(N);
-  const sample = new Float32Array(N);
   return {
     sigmoid: () => {
       for (let i = 0; i < N; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
@@ -152,13 +135,6 @@ function jsRunners(): Record<string, Runner> {
         let sum = 0;
         for (let c = 0; c < COLS; c++) sum += out[r + c] = Math.exp(x[r + c] - max);
         for (let c = 0; c < COLS; c++) out[r + c] /= sum;
-      }
-    },
-    'sigmoid+sample': () => {
-      for (let i = 0; i < N; i++) {
-        const p = 1 / (1 + Math.exp(-(x[i] + bias[i % COLS])));
-        out[i] = p;
-        sample[i] = Math.random() < p ? 1 : 0;
       }
     },
   };
@@ -198,7 +174,7 @@ function report(measurements: Measurement[]): void {
   const rate = (peer: string, c: CaseName) =>
     median(measurements.filter((m) => m.peer === peer && m.case === c).map((m) => m.elementsPerSec));
   console.log(
-    `elementwise, ${N} elements (softmax and sigmoid+sample: ${ROWS}×${COLS}), M elements/s in CPU time, ` +
+    `elementwise, ${N} elements (softmax: ${ROWS}×${COLS}), M elements/s in CPU time, ` +
       `median over ${ROUNDS} rounds of the median of ${SAMPLES} samples`,
   );
   const load = loadavg().map((l) => l.toFixed(1)).join(' ');

@@ -121,7 +121,7 @@ async function peerCases(peer: Peer): Promise<{ cases: Map<string, () => void>; 
       cases.set(row.name, () => tf.matMul(a, b, transA, transB).dispose());
     }
   } else {
-    const { referenceGemm } = await import('../src/ops/reference.js');
+    const { referenceGemm } = await import('../test/reference/gemm.js');
     for (const row of ROWS.filter((r) => r.js)) {
       const { m, n, k, transA, transB } = row;
       const a = randomValues(m * k);

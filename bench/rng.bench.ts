@@ -3,16 +3,7 @@
 // Each row: median time of several 1M-value fills after a warm-up (V8 optimizes wasm and JS
 // only after the first calls), reported as values per second.
 import { Bench } from 'tinybench';
-import {
-  fillBernoulli,
-  fillBernoulliAt,
-  fillNormal,
-  fillNormalAt,
-  fillTruncatedNormal,
-  fillTruncatedNormalAt,
-  fillUniform,
-  fillUniformAt,
-} from '../src/random-fill.js';
+import { fillBernoulli, fillNormal, fillTruncatedNormal, fillUniform } from '../src/random-fill.js';
 import {
   blocksFor,
   referenceFillBernoulli,
@@ -20,8 +11,10 @@ import {
   referenceFillTruncatedNormal,
   referenceFillUniform,
   Rng,
+  splitBlockIndex,
+  TRUNCATED_MAX_ATTEMPTS,
 } from '../src/random.js';
-import { allocF32, ready } from '../src/runtime/index.js';
+import { allocF32, kernels, ready } from '../src/runtime/index.js';
 
 const N = 1 << 20;
 
@@ -30,12 +23,14 @@ const out = new Float32Array(N);
 const inWasm = allocF32(N);
 const rng = new Rng(42);
 const start = () => rng.takeBlocks(blocksFor(N));
+/** The kernel's arguments for a fill of the whole wasm buffer from the next blocks of `rng`. */
+const at = () => ({ ptr: inWasm.ptr, n: N, k0: rng.key0, k1: rng.key1, ...splitBlockIndex(start()) });
 
 interface Case {
   name: string;
   /** Public fill into a Float32Array: kernel into wasm scratch, then copied out. */
   wasm: () => void;
-  /** Pointer variant: the kernel alone, writing a buffer that lives in wasm memory. */
+  /** The kernel alone, writing a buffer that lives in wasm memory. */
   wasmInPlace: () => void;
   reference: () => void;
 }
@@ -44,25 +39,26 @@ const cases: Case[] = [
   {
     name: 'uniform',
     wasm: () => fillUniform(rng, out, 0, 1),
-    wasmInPlace: () => fillUniformAt(rng, inWasm.ptr, N, 0, 1),
+    wasmInPlace: () => kernels().randomFillUniform({ ...at(), low: 0, range: 1 }),
     reference: () => referenceFillUniform(rng, start(), out, 0, 1),
   },
   {
     name: 'normal',
     wasm: () => fillNormal(rng, out, 0, 1),
-    wasmInPlace: () => fillNormalAt(rng, inWasm.ptr, N, 0, 1),
+    wasmInPlace: () => kernels().randomFillNormal({ ...at(), substream: 0, mean: 0, std: 1 }),
     reference: () => referenceFillNormal(rng, start(), out, 0, 1),
   },
   {
     name: 'bernoulli',
     wasm: () => fillBernoulli(rng, out, 0.5),
-    wasmInPlace: () => fillBernoulliAt(rng, inWasm.ptr, N, 0.5),
+    wasmInPlace: () => kernels().randomFillBernoulli({ ...at(), p: 0.5 }),
     reference: () => referenceFillBernoulli(rng, start(), out, 0.5),
   },
   {
     name: 'truncatedNormal ±2σ',
     wasm: () => fillTruncatedNormal(rng, out, 0, 1, -2, 2),
-    wasmInPlace: () => fillTruncatedNormalAt(rng, inWasm.ptr, N, 0, 1, -2, 2),
+    wasmInPlace: () =>
+      kernels().randomFillTruncatedNormal({ ...at(), mean: 0, std: 1, low: -2, high: 2, maxAttempts: TRUNCATED_MAX_ATTEMPTS }),
     reference: () => referenceFillTruncatedNormal(rng, start(), out, 0, 1, -2, 2),
   },
 ];

@@ -16,3 +16,5 @@
  */
 export * from './init/index.js';
 export { fixup, type FixupReport } from './layers/fixup.js';
+export { lsuv } from './nn/lsuv.js';
+export type { LsuvOptions, LsuvLayerReport } from './nn/lsuv.js';

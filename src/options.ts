@@ -2,17 +2,31 @@ import { ParamError, show } from './errors.js';
 import { Rng } from './random.js';
 
 /*
- * Option checks for models and optimizers. `undefined` means "use the default"; anything else,
- * 0 included, is the caller's choice and must be valid.
+ * The one vocabulary of option checks: initializers, models, optimizers, tools. `undefined` means
+ * "use the default"; anything else, 0 included, is the caller's choice and must be valid (TF.js's
+ * `args.x || default` would silently replace an explicit 0; we must not).
  */
 
 /**
- * Rejects an options argument that is not a plain object, and any key not in `allowed`, so that
- * a typo such as `{ seeds: 1 }` fails loudly instead of being ignored. `undefined` means no
- * options. `what` names the function in the message (`init.normal`, `Mlp.fit`, …).
+ * Every option of the options type `T`, each written `name: true`. The record is checked against
+ * `T` both ways, so a key list cannot drift from its interface: an option added to `T` and not
+ * here is a compile error, and so is an entry here that is not an option of `T`.
  */
-export function checkKeys(what: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
+export type OptionKeys<T> = { readonly [K in keyof T]-?: true };
+
+/**
+ * Rejects an options argument that is not a plain object, and any key that `keys` does not
+ * list, so that a typo such as `{ seeds: 1 }` fails loudly instead of being ignored. `undefined`
+ * means no options. `what` names the function in the message (`init.normal`, `Mlp.fit`, …).
+ * Returns the options with every value still unchecked: each is validated where it is read.
+ */
+export function checkOptions<T extends object>(
+  what: string,
+  options: T | null | undefined,
+  keys: NoInfer<OptionKeys<T>>,
+): { readonly [K in keyof T]?: unknown } {
   if (options === undefined) return {};
+  const allowed = Object.keys(keys);
   if (options instanceof Rng) {
     throw new ParamError(`${what}: options must be an object; pass a stream as { rng }, not the Rng itself`);
   }
@@ -25,7 +39,7 @@ export function checkKeys(what: string, options: unknown, allowed: readonly stri
       throw new ParamError(`${what}: unknown option ${show(key)} (${takes})`);
     }
   }
-  return options as Record<string, unknown>;
+  return options as { readonly [K in keyof T]?: unknown };
 }
 
 interface Range {
@@ -84,4 +98,42 @@ export function booleanOption(name: string, value: unknown, fallback: boolean): 
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') throw new ParamError(`${name} must be true or false, got ${show(value)}`);
   return value;
+}
+
+/** Largest finite float32. Initializer parameters end up in a Float32Array, so they must fit one. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A finite number within float32 range; `fallback` when undefined, or an error if there is no fallback. */
+export function finiteNumber(name: string, value: unknown, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !(Math.abs(value) <= FLOAT32_MAX)) {
+    throw new ParamError(`${name} must be a finite number (float32 range), got ${show(value)}`);
+  }
+  return value;
+}
+
+/** Like `finiteNumber`, and also at least 0. */
+export function nonNegativeNumber(name: string, value: unknown, fallback?: number): number {
+  const number = finiteNumber(name, value, fallback);
+  if (number < 0) throw new ParamError(`${name} must be >= 0, got ${show(number)}`);
+  return number;
+}
+
+/** PyTorch and Keras spell names in snake_case ('leaky_relu', 'fan_in'); ours are camelCase. */
+function snakeToCamel(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/**
+ * One of `accepted` (camelCase), also accepting its snake_case spelling; `fallback` when
+ * undefined, or an error if there is no fallback. Returns the camelCase name.
+ */
+export function oneOf<T extends string>(name: string, value: unknown, accepted: readonly T[], fallback?: T): T {
+  if (value === undefined && fallback !== undefined) return fallback;
+  const camel = typeof value === 'string' ? snakeToCamel(value) : undefined;
+  const match = accepted.find((candidate) => candidate === camel);
+  if (match === undefined) {
+    throw new ParamError(`${name} must be one of ${accepted.map(show).join(', ')}, got ${show(value)}`);
+  }
+  return match;
 }

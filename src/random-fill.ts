@@ -1,4 +1,5 @@
 import { ParamError, show } from './errors.js';
+import type { OptionKeys } from './options.js';
 import { heap, isReady, kernels, registerWarmup, withBuffers } from './runtime/index.js';
 import {
   blocksFor,
@@ -18,8 +19,8 @@ import {
  *
  * Before `ready()` has resolved, the Float32Array fills run the TypeScript reference instead of
  * throwing: initializers are synchronous and the bits are the same either way, so a caller who
- * skipped `ready()` gets correct (only slower) results. The pointer variants (`…At`) write wasm
- * memory and so need the runtime.
+ * skipped `ready()` gets correct (only slower) results. `fillNormalAt` writes wasm memory and so
+ * needs the runtime.
  */
 
 /** Options every random initializer and model takes. */
@@ -29,6 +30,9 @@ export interface RandomOptions {
   /** An existing stream to draw from (advances it). Takes precedence over `seed`. */
   rng?: Rng;
 }
+
+/** The keys of {@link RandomOptions}, for the option records of everything that takes them. */
+export const RANDOM_KEYS: OptionKeys<RandomOptions> = { seed: true, rng: true };
 
 /** The Rng an options object asks for: `rng`, else `new Rng(seed)`, else a fresh crypto seed. */
 export function resolveRng(options: RandomOptions = {}): Rng {
@@ -149,25 +153,11 @@ export function fillBernoulli(rng: Rng, out: Float32Array, p: number): void {
   else referenceFillBernoulli(rng, start, out, p);
 }
 
-/** Like fillUniform, into n floats of wasm memory at ptr (for buffers models keep there). */
-export function fillUniformAt(rng: Rng, ptr: number, n: number, low: number, high: number): void {
-  checkUniform(low, high);
-  checkRange(ptr, n);
-  uniformKernel(rng, low, high)(ptr, n, rng.takeBlocks(blocksFor(n)));
-}
-
-/** Like fillNormal, into n floats of wasm memory at ptr. */
+/** Like fillNormal, into n floats of wasm memory at ptr (for buffers a model keeps there). */
 export function fillNormalAt(rng: Rng, ptr: number, n: number, mean: number, std: number): void {
   checkNormal(mean, std);
   checkRange(ptr, n);
   normalKernel(rng, mean, std)(ptr, n, rng.takeBlocks(blocksFor(n)));
-}
-
-/** Like fillBernoulli, into n floats of wasm memory at ptr. */
-export function fillBernoulliAt(rng: Rng, ptr: number, n: number, p: number): void {
-  checkBernoulli(p);
-  checkRange(ptr, n);
-  bernoulliKernel(rng, p)(ptr, n, rng.takeBlocks(blocksFor(n)));
 }
 
 /** Smallest probability mass [low, high] may hold for rejection sampling to be sound and quick. */
@@ -201,21 +191,6 @@ export function fillTruncatedNormal(
   if (out.length === 0) return;
   if (isReady()) fillThroughScratch(out, start, truncatedNormalKernel(rng, mean, std, low, high));
   else referenceFillTruncatedNormal(rng, start, out, mean, std, low, high);
-}
-
-/** Like fillTruncatedNormal, into n floats of wasm memory at ptr. */
-export function fillTruncatedNormalAt(
-  rng: Rng,
-  ptr: number,
-  n: number,
-  mean: number,
-  std: number,
-  low: number,
-  high: number,
-): void {
-  checkTruncatedNormal(mean, std, low, high);
-  checkRange(ptr, n);
-  truncatedNormalKernel(rng, mean, std, low, high)(ptr, n, rng.takeBlocks(blocksFor(n)));
 }
 
 /** Runs every fill kernel a few times at ready() so V8 has optimized them before first use. */

@@ -70,6 +70,38 @@ export function checkTensor(t: unknown, name: string): { shape: number[]; data: 
   return { shape, data: candidate.data };
 }
 
+/** A checked 2-D Tensor: its row and column counts and its data. */
+export interface Matrix {
+  rows: number;
+  cols: number;
+  data: Float32Array;
+}
+
+/**
+ * The check of every matrix argument: `x` must be a Tensor of shape [rows, cols] with rows ≥ 1,
+ * `cols` columns when `expect.cols` says how many, and data that fits the shape; with
+ * `expect.finite` its values must also be finite. `name` starts every message. A non-Tensor is
+ * `E_PARAM`, a wrong shape or length `E_SHAPE`, a NaN or ∞ `E_DATA` (as {@link checkTensor}).
+ */
+export function checkMatrix(x: unknown, name: string, expect: { cols?: number; finite?: boolean } = {}): Matrix {
+  const shapeText = `[rows, ${expect.cols ?? 'cols'}]`;
+  const candidate = x as Tensor | null;
+  if (typeof candidate !== 'object' || candidate === null || !(candidate.data instanceof Float32Array) || !Array.isArray(candidate.shape)) {
+    throw new ParamError(`${name} must be a 2-D Tensor ${shapeText} ({ shape, data: Float32Array }), got ${show(x)}`);
+  }
+  const { shape, data } = candidate;
+  const [rows, cols] = shape;
+  const fits = (d: unknown) => typeof d === 'number' && Number.isInteger(d) && d >= 1;
+  if (shape.length !== 2 || !fits(rows) || !fits(cols) || (expect.cols !== undefined && cols !== expect.cols)) {
+    throw new ShapeError(`${name} must be a 2-D Tensor of shape ${shapeText} with rows >= 1, got shape ${show(shape)}`);
+  }
+  if (rows * cols !== data.length) {
+    throw new ShapeError(`${name}.data has ${data.length} elements but its shape ${show(shape)} needs ${rows * cols}`);
+  }
+  if (expect.finite) checkFinite(data, `${name}.data`);
+  return { rows, cols, data };
+}
+
 /** Throws `E_DATA` naming the first non-finite element. */
 export function checkFinite(data: Float32Array, name: string): void {
   for (let i = 0; i < data.length; i++) {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { refConv2d, refPool2d } from '../src/layers/reference.js';
+import { refConv2d, refPool2d } from './reference/layers.js';
 import { Sequential } from '../src/layers/sequential.js';
 import { avgPool2d, conv2d, flatten, maxPool2d } from '../src/layers/specs.js';
 import { Rng } from '../src/random.js';

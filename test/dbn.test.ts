@@ -30,7 +30,7 @@ describe('DBN', () => {
     const epochs: string[] = [];
     await dbn.pretrain(x, {
       ...OPTIONS,
-      onEpoch: (layer, stats) => epochs.push(`${layer}:${stats.epoch}`),
+      onEpoch: (layer, stats) => void epochs.push(`${layer}:${stats.epoch}`),
       onLayer: ({ layer, rbm, input, history }) => void seen.push({ layer, input, history, below: rbm.transform(input) }),
     });
     expect(epochs).toEqual(['0:1', '0:2', '0:3', '1:1', '1:2', '1:3']);
@@ -43,6 +43,28 @@ describe('DBN', () => {
       [12, 24],
       [6, 12],
     ]);
+  });
+
+  it('onEpoch sees the RBM being trained, and returning false ends that layer only', async () => {
+    const x = patterns(120, 5);
+    const dbn = new DBN({ layers: [24, 12, 6], seed: 6 });
+    const shapes: string[] = [];
+    const snapshots: Float32Array[] = [];
+    const histories = await dbn.pretrain(x, {
+      ...OPTIONS,
+      epochs: 4,
+      onEpoch: (layer, stats, rbm) => {
+        shapes.push(`${layer}:${stats.epoch}:${rbm.nHidden}x${rbm.nVisible}`);
+        if (layer === 0) snapshots.push(rbm.weights.W.data);
+        return layer === 0 && stats.epoch === 2 ? false : undefined;
+      },
+    });
+    expect(shapes).toEqual(['0:1:12x24', '0:2:12x24', '1:1:6x12', '1:2:6x12', '1:3:6x12', '1:4:6x12']);
+    expect(histories.map((h) => h.length)).toEqual([2, 4]);
+    // The RBM trains between the calls: its weights after epoch 1 are not those after epoch 2,
+    // and the DBN keeps the weights of the epoch training ended at.
+    expect(snapshots[1]).not.toEqual(snapshots[0]);
+    expect(dbn.layers[0].W.data).toEqual(snapshots[1]);
   });
 
   it('toMlp copies weights and hidden biases and draws the new head with headInit', async () => {

@@ -1,12 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nninit from '../src/index.js';
-import { sigmoidBernoulli } from '../src/ops/elementwise.js';
-import * as ref from '../src/ops/elementwise-reference.js';
-import { blocksFor, Rng } from '../src/random.js';
+import * as ref from './reference/elementwise.js';
 import { heap, kernels, ready, withBuffers, type Kernels } from '../src/runtime/index.js';
 
 /*
- * Every kernel of assembly/elementwise.ts against the f64 reference in src/ops/elementwise-reference.ts.
+ * Every kernel of assembly/elementwise.ts against the f64 reference in test/reference/elementwise.ts.
  *
  * Accuracy bounds asserted here (err = |kernel − f64 reference|; measured worst cases in brackets):
  *   sigmoid   err ≤ 1e-6 and err ≤ 5e-7·|ref|               [abs 8.9e-8, rel 1.5e-7]
@@ -370,107 +368,6 @@ describe('softmax and log-softmax, row-wise and stable', () => {
     for (const r of [0, 1, 2]) for (const v of log[r]) expect(v, `log row ${r}`).toBeNaN();
     expect(log[3][0]).toBe(-Infinity);
     expect(Math.abs(log[3][1] + Math.LN2)).toBeLessThan(1e-7);
-  });
-
-  it('backward kernels match the reference, in place', () => {
-    for (const [rows, cols] of SHAPES) {
-      const n = rows * cols;
-      const y = Float32Array.from(ref.referenceSoftmax(values(n, -3, 3, n + 1), rows, cols));
-      const logY = Float32Array.from(ref.referenceLogSoftmax(values(n, -3, 3, n + 1), rows, cols));
-      const dy = values(n, -1, 1, n + 2);
-      const [, , dx] = guarded([y, dy, new Float32Array(n)], (py, pdy, pdx) => k.elementwiseSoftmaxBackward(py, pdy, pdx, rows, cols));
-      expectClose(dx, ref.referenceSoftmaxBackward(y, dy, rows, cols), { abs: 1e-6 }, `softmaxBackward ${rows}×${cols}`);
-      const [, dxInPlace] = guarded([y, dy], (py, pdy) => k.elementwiseSoftmaxBackward(py, pdy, pdy, rows, cols));
-      expectIdentical(dxInPlace, dx, 'dxInPlace');
-      const [, , dxLog] = guarded([logY, dy, new Float32Array(n)], (py, pdy, pdx) =>
-        k.elementwiseLogSoftmaxBackward(py, pdy, pdx, rows, cols),
-      );
-      // Σ dy grows with cols; the error scales with it.
-      const scale = Math.max(1, Math.sqrt(cols));
-      expectClose(dxLog, ref.referenceLogSoftmaxBackward(logY, dy, rows, cols), { abs: 1e-6 * scale }, `logSoftmaxBackward ${rows}×${cols}`);
-      const [, dxLogInPlace] = guarded([logY, dy], (py, pdy) => k.elementwiseLogSoftmaxBackward(py, pdy, pdy, rows, cols));
-      expectIdentical(dxLogInPlace, dxLog, 'dxLogInPlace');
-    }
-  });
-});
-
-describe('fused sigmoid + Bernoulli sample', () => {
-  /** Runs the fused kernel through its wrapper; returns prob, sample and the block it started at. */
-  function fused(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, rng: Rng, substream = 0) {
-    const start = rng.block;
-    const arrays: ArrayLike<number>[] = [x, bias ?? [], new Float32Array(rows * cols), new Float32Array(rows * cols)];
-    const [, , prob, sample] = guarded(arrays, (px, pb, pp, ps) =>
-      sigmoidBernoulli(px, bias ? pb : 0, pp, ps, rows, cols, rng, substream),
-    );
-    return { prob, sample, start };
-  }
-
-  it('probabilities equal the sigmoid kernel on x + bias; samples equal the reference bit for bit', () => {
-    const rng = new Rng(20240611);
-    for (const [rows, cols] of [...SHAPES, [1, 2500] as [number, number], [3, 1031] as [number, number]]) {
-      const n = rows * cols;
-      const x = values(n, -6, 6, n + 5);
-      const bias = values(cols, -2, 2, cols + 6);
-      const { prob, sample, start } = fused(x, bias, rows, cols, rng);
-      expect(rng.block - start, `blocks drawn for ${rows}×${cols}`).toBe(blocksFor(n));
-      const biased = Float32Array.from(ref.referenceBiasAdd(x, bias, cols));
-      const [expectedProb] = guarded([biased], (p) => k.elementwiseSigmoid(p, p, n));
-      expectIdentical(prob, expectedProb, `prob ${rows}×${cols}`);
-      expectIdentical(sample, ref.referenceBernoulliSample(prob, rng, start), `sample ${rows}×${cols}`);
-    }
-  });
-
-  it('every length 0..70 and large ones without a bias, on another substream, in place over x', () => {
-    const rng = new Rng(7);
-    for (const n of LENGTHS) {
-      const x = values(n, -4, 4, n + 9);
-      const start = rng.block;
-      const arrays = [x, new Float32Array(n)];
-      const [sample, prob] = guarded(arrays, (px, pp) => sigmoidBernoulli(px, 0, pp, px, 1, n, rng, 3));
-      expectWithin(prob, ref.referenceSigmoid(x), 1e-6, 5e-7, `prob n=${n}`);
-      expectIdentical(sample, ref.referenceBernoulliSample(prob, rng, start, 3), `sample n=${n}`);
-      const [probInPlace, sampleApart] = guarded([x, new Float32Array(n)], (px, ps) => {
-        rng.block = start;
-        sigmoidBernoulli(px, 0, px, ps, 1, n, rng, 3);
-      });
-      expectIdentical(probInPlace, prob, `prob in place n=${n}`);
-      expectIdentical(sampleApart, sample, `sample n=${n}`);
-    }
-  });
-
-  it('carries the 64-bit block index across 2^32', () => {
-    const rng = new Rng(99);
-    rng.block = 2 ** 32 - 3;
-    const n = 61;
-    const { prob, sample, start } = fused(values(n, -1, 1), values(n, 0, 1), 1, n, rng);
-    expectIdentical(sample, ref.referenceBernoulliSample(prob, rng, start), 'sample');
-    expect(rng.block).toBe(2 ** 32 - 3 + blocksFor(n));
-  });
-
-  it('samples 1 at p = 1 (x = +∞), 0 at p = 0 (x = −∞) and 0 at NaN', () => {
-    const n = 37;
-    const x = new Float32Array(n).map((_, i) => [Infinity, -Infinity, NaN][i % 3]);
-    const { prob, sample } = fused(x, null, 1, n, new Rng(5));
-    for (let i = 0; i < n; i++) {
-      expect(sample[i]).toBe(i % 3 === 0 ? 1 : 0);
-      if (i % 3 === 2) expect(prob[i]).toBeNaN();
-    }
-  });
-
-  it('sample frequencies match p', () => {
-    const rows = 2000;
-    const cols = 5;
-    const targets = [0.01, 0.3, 0.5, 0.8, 0.999];
-    const bias = Float32Array.from(targets, (p) => Math.log(p / (1 - p)));
-    const { prob, sample } = fused(new Float32Array(rows * cols), bias, rows, cols, new Rng(123));
-    for (let c = 0; c < cols; c++) {
-      const p = prob[c];
-      expect(Math.abs(p - targets[c])).toBeLessThan(1e-6);
-      let ones = 0;
-      for (let r = 0; r < rows; r++) ones += sample[r * cols + c];
-      const sd = Math.sqrt((p * (1 - p)) / rows);
-      expect(Math.abs(ones / rows - p), `column ${c}`).toBeLessThan(5 * sd + 1e-9);
-    }
   });
 });
 

@@ -73,6 +73,17 @@ describe('depth (a): the deep ReLU net', () => {
     expect(events[1].testAccuracy).toBe(result.runs[0].accuracy[1]);
   });
 
+  it('trains every epoch whatever onProgress returns (a false from fit\'s onEpoch would stop it)', async () => {
+    const seen: number[] = [];
+    const returnsFalse = ((p: DeepReluProgress) => {
+      seen.push(p.epoch);
+      return false;
+    }) as (p: DeepReluProgress) => void;
+    const short = await runDeepRelu({ ...config, inits: ['he'], seeds: [3] }, { digits: bandDigits, onProgress: returnsFalse });
+    expect(seen).toEqual([1, 2]);
+    expect(short.runs[0].accuracy).toEqual(result.runs[0].accuracy);
+  }, 60_000);
+
   it('averages curves over seeds and judges the targets only on 8 epochs or more', () => {
     const he = result.runs.filter((r) => r.init === 'he');
     expect(meanAccuracyCurve(result, 'he')).toEqual([0, 1].map((e) => (he[0].accuracy[e] + he[1].accuracy[e]) / 2));
@@ -266,5 +277,17 @@ describe('edge-of-chaos (b): Jacobian spectra and training speed', () => {
     expect(events.filter((e) => e.stage === 'jacobian').map((e) => e.run)).toEqual([1, 2, 3, 4]);
     expect(events.filter((e) => e.run === 1).map((e) => `${e.stage}${e.epoch}`)).toEqual(['jacobian0', 'epoch1', 'epoch2']);
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  }, 60_000);
+
+  it('trains every epoch whatever onProgress returns', async () => {
+    const config = { ...ISOMETRY_FULL, depths: [3], width: 8, sigmaB2: [0.05], inits: ['gaussian' as const], trainSize: 60, testSize: 20, epochs: 2, batchSize: 10, jacobianInputs: 2 };
+    const stages: string[] = [];
+    const returnsFalse = ((p: IsometryProgress) => {
+      stages.push(`${p.stage}${p.epoch}`);
+      return false;
+    }) as (p: IsometryProgress) => void;
+    const result = await runIsometry(config, { digits: bandDigits, onProgress: returnsFalse });
+    expect(stages).toEqual(['jacobian0', 'epoch1', 'epoch2']);
+    expect(result.runs[0].accuracy).toHaveLength(2);
   }, 60_000);
 });

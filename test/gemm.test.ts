@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nninit from '../src/index.js';
 import { ParamError, ShapeError } from '../src/errors.js';
 import { gemmInto, releaseGemmWorkspace } from '../src/ops/gemm.js';
-import { referenceGemm } from '../src/ops/reference.js';
+import { referenceGemm } from './reference/gemm.js';
 import { allocF32, heap, kernels, type F32Buffer } from '../src/runtime/index.js';
 import { tensor } from '../src/tensor.js';
 
@@ -369,8 +369,8 @@ describe('ops.matmul', () => {
     const vector = tensor(new Float32Array(4), [4]);
     const cube = tensor(new Float32Array(8), [2, 2, 2]);
     expect(() => matmul(vector, matrix)).toThrowError(ShapeError);
-    expect(() => matmul(vector, matrix)).toThrowError(/a must be 2-D .* got shape \[4\]/);
-    expect(() => matmul(matrix, cube)).toThrowError(/b must be 2-D .* got shape \[2, 2, 2\]/);
+    expect(() => matmul(vector, matrix)).toThrowError(/a must be a 2-D Tensor .* got shape \[4\]/);
+    expect(() => matmul(matrix, cube)).toThrowError(/b must be a 2-D Tensor .* got shape \[2, 2, 2\]/);
     expect(() => matmul(matrix, { shape: [2, 3], data: new Float32Array(4) })).toThrowError(ShapeError);
     try {
       matmul(matrix, vector);

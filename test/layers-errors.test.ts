@@ -62,6 +62,20 @@ describe('Sequential: shape errors name the layer', () => {
       model.dispose();
     }
   });
+
+  it('a non-Tensor for x is E_PARAM in fit, predict and evaluate, as for every matrix argument', async () => {
+    const model = new Sequential([dense({ inFeatures: 2, outFeatures: 2 })], { inputShape: [2], seed: 1 });
+    try {
+      const rows = [[0, 1], [1, 0]] as never;
+      expect(() => model.predict(rows)).toThrow(ParamError);
+      expect(() => model.predict(rows)).toThrow(/x must be a 2-D Tensor \[rows, 2\]/);
+      expect(() => model.evaluate(rows, [0, 1])).toThrow(ParamError);
+      await expect(model.fit(rows, [0, 1], { epochs: 1 })).rejects.toThrow(ParamError);
+      await expect(model.fit(normalTensor([2, 2], 1), [0, 1], { epochs: 1, validation: { x: rows, y: [0, 1] } })).rejects.toThrow(/validation.x must be a 2-D Tensor/);
+    } finally {
+      model.dispose();
+    }
+  });
 });
 
 describe('Sequential: option errors', () => {

@@ -9,7 +9,7 @@ import { ready } from '../src/runtime/index.js';
 import { finiteDifferences, normalTensor, refBatch, refStateOf, relativeError, targetsFor } from './layers-helpers.js';
 
 // Every layer's gradients, from the wasm path (f32, channel-major batches, im2col products), against
-// central differences of the f64 reference loss (src/layers/reference.ts: NCHW, direct loops). Odd
+// central differences of the f64 reference loss (test/reference/layers.ts: NCHW, direct loops). Odd
 // sizes, strides and paddings exercise the kernels' edges; a trainable layer below each layer
 // under test checks its input gradient too.
 

@@ -2,7 +2,7 @@
 // loss, and seeded data.
 import { encodeTargets, type Targets } from '../src/nn/targets.js';
 import type { OutputName } from '../src/nn/activations.js';
-import { refLoss, type RefBatch, type RefOptions, type RefState } from '../src/layers/reference.js';
+import { refLoss, type RefBatch, type RefOptions, type RefState } from './reference/layers.js';
 import type { Layer } from '../src/layers/specs.js';
 import type { StateDict } from '../src/layers/state.js';
 import { Rng } from '../src/random.js';

@@ -66,3 +66,37 @@ describe('a Sequential of dense layers is an Mlp', () => {
     }
   });
 });
+
+describe("Sequential.fit numbers and stops as Mlp.fit", () => {
+  beforeAll(() => ready());
+
+  it('epochs and batches from 1, bestEpoch 1-based, and onEpoch returning false stops after that epoch', async () => {
+    const model = sequentialLike('relu', 5);
+    try {
+      const { x, y } = blobs(40, SIZES[0], SIZES[3], 6);
+      const epochs: number[] = [];
+      const batches: string[] = [];
+      const history = await model.fit(x, y, {
+        epochs: 5,
+        batchSize: 16,
+        onBatch: (log) => void batches.push(`${log.epoch}.${log.batch}:${log.rows}`),
+        onEpoch: (log) => {
+          epochs.push(log.epoch);
+          return log.epoch < 2;
+        },
+      });
+      expect(epochs).toEqual([1, 2]);
+      expect(batches).toEqual(['1.1:16', '1.2:16', '1.3:8', '2.1:16', '2.2:16', '2.3:8']);
+      expect(history.epochs.map((log) => log.epoch)).toEqual([1, 2]);
+      expect(history.stoppedEarly).toBe(true);
+
+      // An lr of 100 makes the second epoch worse: patience 0 stops there, and the best is the first.
+      const stopped = await model.fit(x, y, { epochs: 4, batchSize: 40, optimizer: sgd({ lr: 100 }), earlyStopping: { monitor: 'loss' } });
+      expect(stopped.loss).toHaveLength(2);
+      expect(stopped.loss[1]).toBeGreaterThan(stopped.loss[0]);
+      expect(stopped.bestEpoch).toBe(1);
+    } finally {
+      model.dispose();
+    }
+  });
+});

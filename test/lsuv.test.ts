@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, ParamError, ShapeError } from '../src/errors.js';
-import { lsuv } from '../src/init/lsuv.js';
+import { lsuv } from '../src/nn/lsuv.js';
 import { ACTIVATIONS } from '../src/nn/activations.js';
 import { Mlp } from '../src/nn/mlp.js';
-import { referenceForward } from '../src/nn/reference.js';
+import { referenceForward } from './reference/nn.js';
 import { ready } from '../src/runtime/index.js';
 import type { Tensor } from '../src/tensor.js';
 import { blobs, f64 } from './nn-helpers.js';
@@ -127,7 +127,7 @@ describe('lsuv', () => {
 
     it('a batch of the wrong width', () => {
       expect(() => lsuv(mlp, blobs(10, 19, 2, 1).x)).toThrow(ShapeError);
-      expect(() => lsuv(mlp, blobs(10, 19, 2, 1).x)).toThrow(/xBatch must have shape \[rows, 20\]/);
+      expect(() => lsuv(mlp, blobs(10, 19, 2, 1).x)).toThrow(/xBatch must be a 2-D Tensor of shape \[rows, 20\]/);
     });
 
     it('a layer whose output does not vary (all-zero batch, zero biases)', () => {

@@ -142,16 +142,17 @@ describe('fit options', () => {
   it('calls onBatch per batch and onEpoch per epoch; early stopping ends training and restores the best', async () => {
     const data = blobs(120, INPUTS, CLASSES, 17);
     const mlp = new Mlp({ layers: [INPUTS, 8, CLASSES], seed: 18 });
-    const batches: number[] = [];
+    const batches: string[] = [];
     const epochs: number[] = [];
     await mlp.fit(data.x, data.y, {
       epochs: 2,
       batchSize: 50,
-      onBatch: (b) => batches.push(b.rows),
+      onBatch: (b) => batches.push(`${b.epoch}.${b.batch}: ${b.rows}`),
       onEpoch: (e) => void epochs.push(e.epoch),
     });
-    expect(batches).toEqual([50, 50, 20, 50, 50, 20]);
-    expect(epochs).toEqual([0, 1]);
+    // Epochs and batches are numbered from 1, as in the RBM's logs and the CLI's progress lines.
+    expect(batches).toEqual(['1.1: 50', '1.2: 50', '1.3: 20', '2.1: 50', '2.2: 50', '2.3: 20']);
+    expect(epochs).toEqual([1, 2]);
 
     // A learning rate this large makes the validation loss worse after the first epoch or so.
     const history = await mlp.fit(data.x, data.y, {
@@ -163,10 +164,37 @@ describe('fit options', () => {
     });
     expect(history.stoppedEarly).toBe(true);
     expect(history.epochs.length).toBeLessThan(30);
-    expect(history.epochs.length - 1 - history.bestEpoch!).toBe(2);
+    expect(history.epochs.length - history.bestEpoch!).toBe(2);
+    expect(history.epochs[history.bestEpoch! - 1].epoch).toBe(history.bestEpoch);
     // restoreBest put back the best epoch's parameters: the held-out rows score as they did then.
     const heldOut = { shape: [30, INPUTS], data: data.x.data.subarray(90 * INPUTS) };
-    expect(mlp.evaluate(heldOut, data.y.subarray(90)).loss).toBeCloseTo(history.valLoss[history.bestEpoch!], 5);
+    expect(mlp.evaluate(heldOut, data.y.subarray(90)).loss).toBeCloseTo(history.valLoss[history.bestEpoch! - 1], 5);
+    mlp.dispose();
+  });
+
+  it('onEpoch returning false, or a promise of false, stops training after that epoch', async () => {
+    const data = blobs(60, INPUTS, CLASSES, 19);
+    for (const verdict of [false, Promise.resolve(false)]) {
+      const mlp = new Mlp({ layers: [INPUTS, 8, CLASSES], seed: 20 });
+      const seen: number[] = [];
+      const history = await mlp.fit(data.x, data.y, {
+        epochs: 5,
+        batchSize: 20,
+        onEpoch: (log) => {
+          seen.push(log.epoch);
+          return log.epoch === 2 ? verdict : undefined;
+        },
+      });
+      expect(seen).toEqual([1, 2]);
+      expect(history.epochs.map((log) => log.epoch)).toEqual([1, 2]);
+      expect(history.stoppedEarly).toBe(true);
+      mlp.dispose();
+    }
+    // Any other return value goes on.
+    const mlp = new Mlp({ layers: [INPUTS, 8, CLASSES], seed: 20 });
+    const history = await mlp.fit(data.x, data.y, { epochs: 3, batchSize: 20, onEpoch: () => true });
+    expect(history.epochs.length).toBe(3);
+    expect(history.stoppedEarly).toBe(false);
     mlp.dispose();
   });
 
@@ -216,7 +244,7 @@ describe('bad data fails with typed errors naming the value', () => {
     await expect(mlp.fit(data.x, data.y.subarray(1), { epochs: 1 })).rejects.toThrowError(ShapeError);
     await expect(mlp.fit(data.x, data.y.subarray(1), { epochs: 1 })).rejects.toThrowError('x has 10 rows but y has 9 labels');
     const wrongWidth: Tensor = { shape: [10, 3], data: new Float32Array(30) };
-    expect(() => mlp.predict(wrongWidth)).toThrowError(/x must have shape \[rows, 12\].*got shape \[10, 3\]/);
+    expect(() => mlp.predict(wrongWidth)).toThrowError(/x must be a 2-D Tensor of shape \[rows, 12\].*got shape \[10, 3\]/);
   });
 
   it('NaN or infinity in x or in target rows is E_DATA with the position', async () => {

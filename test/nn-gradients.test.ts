@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../src/runtime/index.js';
 import { ACTIVATIONS, OUTPUTS, resolveActivation, type ActivationSpec, type OutputName } from '../src/nn/activations.js';
 import { Mlp, gradientsOf } from '../src/nn/mlp.js';
-import { referenceGradients, referenceNetLoss, type ReferenceNet } from '../src/nn/reference.js';
+import { referenceGradients, referenceNetLoss, type ReferenceNet } from './reference/nn.js';
 import { encodeTargets } from '../src/nn/targets.js';
 import { Rng } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';

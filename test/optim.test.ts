@@ -129,14 +129,14 @@ describe('optimizer steps against hand-computed values', () => {
 });
 
 describe('learning-rate schedules', () => {
-  it('step: lr · gamma^⌊epoch/stepSize⌋', () => {
+  it('step: lr · gamma^⌊(epoch − 1)/stepSize⌋ over 1-based epochs', () => {
     const o = sgd({ lr: 0.8, schedule: stepSchedule({ stepSize: 2, gamma: 0.5 }) });
-    expect([0, 1, 2, 3, 4].map((e) => learningRate(o, e))).toEqual([0.8, 0.8, 0.4, 0.4, 0.2]);
+    expect([1, 2, 3, 4, 5].map((e) => learningRate(o, e))).toEqual([0.8, 0.8, 0.4, 0.4, 0.2]);
   });
 
   it('cosine: from lr down to minLr over `epochs`, then held', () => {
     const o = adam({ lr: 1, schedule: cosineSchedule({ epochs: 4, minLr: 0.1 }) });
-    const rates = [0, 2, 4, 6].map((e) => learningRate(o, e));
+    const rates = [1, 3, 5, 7].map((e) => learningRate(o, e));
     expect(rates[0]).toBe(1);
     expect(rates[1]).toBeCloseTo(0.55, 12);
     expect(rates[2]).toBeCloseTo(0.1, 12);

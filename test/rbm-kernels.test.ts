@@ -1,11 +1,11 @@
-// The fused wasm kernels of assembly/rbm-*.ts against the f64 reference of src/rbm/reference.ts.
+// The fused wasm kernels of assembly/rbm-*.ts against the f64 reference of test/reference/rbm.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nninit from '../src/index.js';
 import { Rng, splitBlockIndex } from '../src/random.js';
 import { gemmInto } from '../src/ops/gemm.js';
 import { allocF32, heap, kernels, withBuffers } from '../src/runtime/index.js';
 import { RBM } from '../src/rbm/index.js';
-import * as ref from '../src/rbm/reference.js';
+import * as ref from './reference/rbm.js';
 
 beforeAll(() => nninit.ready());
 

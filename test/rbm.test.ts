@@ -6,7 +6,7 @@ import { standardize } from '../src/data/index.js';
 import { Rng } from '../src/random.js';
 import { heap } from '../src/runtime/index.js';
 import { RBM, type RbmWeights } from '../src/rbm/index.js';
-import * as ref from '../src/rbm/reference.js';
+import * as ref from './reference/rbm.js';
 import type { Tensor } from '../src/tensor.js';
 
 beforeAll(() => nninit.ready());
@@ -139,11 +139,11 @@ describe('bad input fails clearly', () => {
     expectCode(() => rbm.partialFit(tensor([Infinity, 0, 0, 0], [1, 4])), 'E_DATA', /Infinity/);
   });
 
-  it('wrong width or rank → E_SHAPE', async () => {
-    await expectRejects(rbm.fit(tensor([0, 1, 0, 1, 1, 0], [2, 3]), { epochs: 1 }), 'E_SHAPE', /shape \[rows, 4\] .* got \[2, 3\]/);
+  it('wrong width or rank → E_SHAPE; not a Tensor → E_PARAM', async () => {
+    await expectRejects(rbm.fit(tensor([0, 1, 0, 1, 1, 0], [2, 3]), { epochs: 1 }), 'E_SHAPE', /shape \[rows, 4\] .* got shape \[2, 3\]/);
     expectCode(() => rbm.reconstruct(tensor([0, 1, 0, 1], [4])), 'E_SHAPE', /\[rows, 4\]/);
     expectCode(() => rbm.freeEnergy({ shape: [2, 4], data: new Float32Array(7) }), 'E_SHAPE', /7 elements/);
-    expectCode(() => rbm.transform([[0, 1, 0, 1]] as never), 'E_SHAPE', /must be a Tensor/);
+    expectCode(() => rbm.transform([[0, 1, 0, 1]] as never), 'E_PARAM', /x must be a 2-D Tensor \[rows, 4\]/);
   });
 
   it('Bernoulli data outside [0, 1] → E_DATA unless allowOutOfRange', async () => {

@@ -25,6 +25,15 @@ describe('ready()', () => {
     expect(nninit.isReady()).toBe(true);
   });
 
+  it('rejects an unknown option, a misspelt one included, with E_PARAM naming it', async () => {
+    await expect(nninit.ready({ thread: 2 } as never)).rejects.toThrowError(
+      expect.objectContaining({ code: 'E_PARAM', message: 'ready: unknown option "thread" (it takes threads)' }),
+    );
+    await expect(nninit.ready(2 as never)).rejects.toThrowError(expect.objectContaining({ code: 'E_PARAM' }));
+    await expect(nninit.ready({})).resolves.toBeUndefined();
+    expect(nninit.threads()).toBe(1);
+  });
+
   it('reports SIMD support in this runtime', () => {
     expect(nninit.simdSupported()).toBe(true);
   });

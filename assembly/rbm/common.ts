@@ -6,7 +6,7 @@
 // for element (r, c), word c mod 4 (a Bernoulli uses uniform01 of it; a Gaussian the Box–Muller
 // value c mod 4 of that block, as in src/random.ts). Rows start on fresh blocks so that a strip of
 // 16 columns is exactly one Philox lane batch, and so that any block of rows can be drawn on its
-// own (by another thread) from base + first·⌈cols/4⌉. src/rbm/reference.ts draws the same words.
+// own (by another thread) from base + first·⌈cols/4⌉. test/reference/rbm.ts draws the same words.
 import { uniform01Lanes } from '../philox';
 import { softplusLanes } from '../simd-math';
 

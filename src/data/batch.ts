@@ -1,7 +1,7 @@
 import { DataError, ParamError, ShapeError, show } from '../errors.js';
 import { integerIn } from '../options.js';
 import { Rng, randomSeed } from '../random.js';
-import type { Tensor } from '../tensor.js';
+import { checkMatrix, type Tensor } from '../tensor.js';
 
 /** Where randomness comes from: a stream, or a seed to start one. */
 export interface RandomOptions {
@@ -19,23 +19,6 @@ function rngFrom({ rng, seed }: RandomOptions): Rng {
     return rng;
   }
   return new Rng(seed ?? randomSeed());
-}
-
-function checkMatrix(x: Tensor, name: string): [rows: number, columns: number] {
-  if (
-    typeof x !== 'object' ||
-    x === null ||
-    !(x.data instanceof Float32Array) ||
-    !Array.isArray(x.shape) ||
-    x.shape.length !== 2
-  ) {
-    throw new ShapeError(`${name} must be a 2-D Tensor [rows, features], got shape ${show(x?.shape)}`);
-  }
-  const [rows, columns] = x.shape;
-  if (rows * columns !== x.data.length) {
-    throw new ShapeError(`${name} has ${x.data.length} elements but shape ${show(x.shape)} needs ${rows * columns}`);
-  }
-  return [rows, columns];
 }
 
 /** 0, 1, …, n − 1. */
@@ -105,7 +88,7 @@ export function batches(
 
 /** The rows of a 2-D tensor at `indices`, copied into a new Tensor [indices.length, features]. */
 export function takeRows(x: Tensor, indices: Int32Array | readonly number[]): Tensor {
-  const [rows, columns] = checkMatrix(x, 'x');
+  const { rows, cols: columns } = checkMatrix(x, 'x');
   const out = new Float32Array(indices.length * columns);
   for (let i = 0; i < indices.length; i++) {
     const row = indices[i];
@@ -136,7 +119,7 @@ export interface Standardization {
  * ```
  */
 export function standardize(x: Tensor, using?: Standardization): { x: Tensor } & Standardization {
-  const [rows, columns] = checkMatrix(x, 'x');
+  const { rows, cols: columns } = checkMatrix(x, 'x');
   for (let i = 0; i < x.data.length; i++) {
     if (!Number.isFinite(x.data[i])) {
       throw new DataError(`x[${Math.floor(i / columns)}, ${i % columns}] is ${show(x.data[i])}; values must be finite`);
@@ -144,7 +127,6 @@ export function standardize(x: Tensor, using?: Standardization): { x: Tensor } &
   }
   let statistics: Standardization;
   if (using === undefined) {
-    if (rows === 0) throw new ShapeError('x has no rows to compute a mean and std from');
     const [mean, std] = columnStatistics(x.data, rows, columns);
     statistics = { mean: { shape: [columns], data: mean }, std: { shape: [columns], data: std } };
   } else {
@@ -234,9 +216,9 @@ export function splitValidation(
   fraction: number,
   options: RandomOptions = {},
 ): ValidationSplit<Int32Array> | ValidationSplit<Tensor> {
-  const [rows] = checkMatrix(x, 'x');
+  const { rows } = checkMatrix(x, 'x');
   const targets = isTensor(y) ? y : toLabels(y, 'y');
-  const targetRows = isTensor(targets) ? checkMatrix(targets, 'y')[0] : targets.length;
+  const targetRows = isTensor(targets) ? checkMatrix(targets, 'y').rows : targets.length;
   if (targetRows !== rows) throw new ShapeError(`x has ${rows} rows but y has ${targetRows}`);
   if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) {
     throw new ParamError(`fraction must be a number in (0, 1), got ${show(fraction)}`);

@@ -2,7 +2,7 @@ import { ParamError, ShapeError, show } from '../errors.js';
 import { type Activation, type ActivationSpec, type OutputName, resolveActivation, SELU_SCALE } from '../nn/activations.js';
 import type { InitSpec } from '../nn/init-spec.js';
 import { Mlp } from '../nn/mlp.js';
-import { checkKeys, numberIn } from '../options.js';
+import { checkOptions, numberIn, type OptionKeys } from '../options.js';
 import {
   checkNoExtraTensors,
   formatFail,
@@ -17,7 +17,7 @@ import {
 } from '../io/model-format.js';
 import { Rng, randomSeed } from '../random.js';
 import { RBM, type EpochStats, type FitOptions as RbmFitOptions, type History as RbmHistory, type RbmWeights, type VisibleUnits } from '../rbm/index.js';
-import { FIT_OPTION_NAMES, fitSettings } from '../rbm/options.js';
+import { FIT_OPTION_KEYS, fitSettings } from '../rbm/options.js';
 import type { Tensor } from '../tensor.js';
 
 export interface DbnOptions {
@@ -42,12 +42,18 @@ export interface LayerDone {
 
 /** RBM training options, applied to every layer, plus per-layer callbacks. */
 export interface PretrainOptions extends Omit<RbmFitOptions, 'onEpoch' | 'validation'> {
-  onEpoch?: (layer: number, stats: EpochStats) => void;
+  /**
+   * Called after each epoch of each layer, with the RBM being trained (valid during the call only:
+   * read `rbm.weights` there, e.g. to draw the filters as they form). Returning false (or a promise
+   * of false) ends that layer's training, as it ends `RBM.fit`; the next layer then trains.
+   */
+  onEpoch?: (layer: number, stats: EpochStats, rbm: RBM) => void | boolean | Promise<void | boolean>;
   onLayer?: (done: LayerDone) => void | Promise<void>;
 }
 
 /** RBM.fit's options but validation data (which only the first layer could read), and onLayer. */
-const PRETRAIN_OPTION_NAMES = [...FIT_OPTION_NAMES.filter((name) => name !== 'validation'), 'onLayer'];
+const { validation: _validation, ...PRETRAIN_FIT_KEYS } = FIT_OPTION_KEYS;
+const PRETRAIN_OPTION_KEYS: OptionKeys<PretrainOptions> = { ...PRETRAIN_FIT_KEYS, onLayer: true };
 
 export interface ToMlpOptions {
   /** Units of the new output layer. */
@@ -96,7 +102,7 @@ export class DBN {
   private trained: RbmWeights[] = [];
 
   constructor(options: DbnOptions) {
-    const o = checkKeys('DBN', options, ['layers', 'visible', 'seed']);
+    const o = checkOptions('DBN', options, { layers: true, visible: true, seed: true });
     const sizes = o.layers;
     if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((n) => Number.isInteger(n) && n >= 1)) {
       throw new ShapeError(`layers must list at least two positive integer sizes (input first), got ${show(sizes)}`);
@@ -130,7 +136,7 @@ export class DBN {
   async pretrain(x: Tensor, options: PretrainOptions = {}): Promise<RbmHistory[]> {
     // Every option is checked here, before layer 0 trains: one that only a higher layer would
     // refuse must not cost the training of the layers below it.
-    checkKeys('DBN.pretrain', options, PRETRAIN_OPTION_NAMES);
+    checkOptions('DBN.pretrain', options, PRETRAIN_OPTION_KEYS);
     const { onEpoch, onLayer, ...rbmOptions } = options;
     for (const [name, fn] of [['onEpoch', onEpoch], ['onLayer', onLayer]] as const) {
       if (fn !== undefined && typeof fn !== 'function') throw new ParamError(`${name} must be a function, got ${show(fn)}`);
@@ -148,7 +154,7 @@ export class DBN {
         seed: seeds.int(0xffffffff),
       });
       try {
-        const history = await rbm.fit(input, { ...rbmOptions, onEpoch: onEpoch && ((stats) => onEpoch(layer, stats)) });
+        const history = await rbm.fit(input, { ...rbmOptions, onEpoch: onEpoch && ((stats) => onEpoch(layer, stats, rbm)) });
         trained.push(rbm.weights);
         histories.push(history);
         await onLayer?.({ layer, rbm, input, history });
@@ -182,7 +188,7 @@ export class DBN {
    * biases (times `pretrainedScale`); the new output layer is drawn with `headInit`, its biases 0.
    */
   toMlp(options: ToMlpOptions): Mlp {
-    const o = checkKeys('toMlp', options, ['outputs', 'activation', 'output', 'headInit', 'seed', 'pretrainedScale']);
+    const o = checkOptions('toMlp', options, { outputs: true, activation: true, output: true, headInit: true, seed: true, pretrainedScale: true });
     this.checkPretrained('toMlp');
     const outputs = o.outputs;
     if (!Number.isInteger(outputs) || (outputs as number) < 1) throw new ParamError(`outputs must be a positive integer, got ${show(outputs)}`);

@@ -1,9 +1,8 @@
 import { formatTable } from '../text-table.js';
 import { ParamError, show } from '../errors.js';
-import type { ActivationName } from '../nn/activations.js';
 import { forwardByLayer, meanAndVariance } from '../nn/layerwise.js';
 import { gradientsOf, Mlp } from '../nn/mlp.js';
-import { activate } from '../nn/reference.js';
+import { activate, type ActivationName } from '../nn/activations.js';
 import type { Targets } from '../nn/targets.js';
 import type { Tensor } from '../tensor.js';
 import { describeJacobian, jacobianRequest, jacobianSpectrum, type DiagnoseOptions, type JacobianSpectrum } from './jacobian.js';

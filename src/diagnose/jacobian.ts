@@ -1,9 +1,9 @@
 import { DataError, ParamError, show } from '../errors.js';
 import { forwardByLayer } from '../nn/layerwise.js';
 import { networkOf, type Mlp } from '../nn/mlp.js';
-import { activationDerivative } from '../nn/reference.js';
+import { activationDerivative } from '../nn/activations.js';
 import { gemmInto, reserveGemmWorkspace } from '../ops/gemm.js';
-import { booleanOption, checkKeys, positiveInteger } from '../options.js';
+import { booleanOption, checkOptions, positiveInteger } from '../options.js';
 import { heap, withBuffers } from '../runtime/index.js';
 import type { Tensor } from '../tensor.js';
 
@@ -51,8 +51,8 @@ export interface JacobianRequest {
 }
 
 /** @internal Checks diagnose's options before any work. */
-export function jacobianRequest(options: unknown): JacobianRequest | null {
-  const o = checkKeys('diagnose', options, ['jacobian', 'jacobianInputs']);
+export function jacobianRequest(options: DiagnoseOptions | undefined): JacobianRequest | null {
+  const o = checkOptions('diagnose', options, { jacobian: true, jacobianInputs: true });
   const wanted = booleanOption('diagnose: jacobian', o.jacobian, false);
   if (o.jacobianInputs === undefined) return wanted ? { inputs: JACOBIAN_INPUTS, explicit: false } : null;
   const inputs = positiveInteger('diagnose: jacobianInputs', o.jacobianInputs);

@@ -148,14 +148,15 @@ export async function runDeepRelu(config: DeepReluConfig, options: DeepReluOptio
       const run = runs.length + 1;
       const runStart = performance.now();
       try {
-        let epoch = 0;
         const history = await mlp.fit(train.x, train.y, {
           epochs: checked.epochs,
           batchSize: checked.batchSize,
           optimizer: nninit.optim.sgd({ lr: checked.lr, momentum: checked.momentum }),
           validation: test,
-          onEpoch: (log) =>
-            onProgress?.({ run, runs: total, init, label, seed, epoch: ++epoch, epochs: checked.epochs, testAccuracy: log.valAccuracy!, trainLoss: log.loss }),
+          // A block, so that nothing onProgress returns reaches fit (false would stop it).
+          onEpoch: (log) => {
+            onProgress?.({ run, runs: total, init, label, seed, epoch: log.epoch, epochs: checked.epochs, testAccuracy: log.valAccuracy!, trainLoss: log.loss });
+          },
         });
         runs.push({ init, label, seed, accuracy: history.valAccuracy, loss: history.loss, majority, seconds: secondsSince(runStart) });
       } finally {
@@ -173,7 +174,7 @@ export function meanAccuracyCurve(result: DeepReluResult, init: DeepReluInit): n
   return runs[0].accuracy.map((_, e) => runs.reduce((sum, run) => sum + run.accuracy[e], 0) / runs.length);
 }
 
-/** One of the targets, judged on the mean over seeds, with how many single seeds met it. */
+/** One of the experiment's targets (docs/experiments.md), judged on the mean over seeds, with how many single seeds met it. */
 export interface DeepReluTarget {
   init: DeepReluInit;
   /** "test accuracy after epoch 4 ≥ 0.75". */

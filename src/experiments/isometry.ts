@@ -198,13 +198,15 @@ export async function runIsometry(config: IsometryConfig, options: IsometryOptio
           const layers = [train.x.shape[1], ...new Array<number>(depth).fill(checked.width), 10];
           const mlp = new nninit.Mlp({ layers, activation: 'tanh', init: initSpecs(init, layers, sigmaW), biasInit: gaussianBias(sigmaB), seed });
           try {
-            let epoch = 0;
             const history = await mlp.fit(train.x, train.y, {
               epochs: checked.epochs,
               batchSize: checked.batchSize,
               optimizer: nninit.optim.sgd({ lr: checked.lr, momentum: checked.momentum }),
               validation: test,
-              onEpoch: (log) => report('epoch', ++epoch, log.valAccuracy!),
+              // A block, so that nothing onProgress returns reaches fit (false would stop it).
+              onEpoch: (log) => {
+                report('epoch', log.epoch, log.valAccuracy!);
+              },
             });
             runs.push({
               init,

@@ -1,9 +1,7 @@
 import { ParamError, show } from '../errors.js';
-import { fillNormal, fillTruncatedNormal, fillUniform, resolveRng, type RandomOptions } from '../random-fill.js';
+import { checkOptions, finiteNumber, nonNegativeNumber } from '../options.js';
+import { fillNormal, fillTruncatedNormal, fillUniform, RANDOM_KEYS, resolveRng, type RandomOptions } from '../random-fill.js';
 import { checkShape, sizeOf, wrap, type Tensor } from '../tensor.js';
-import { checkOptions, finiteNumber, nonNegativeNumber } from './options.js';
-
-const RANDOM_KEYS = ['seed', 'rng'] as const;
 
 /** The options of an initializer that takes none (zeros, ones, eye): only `{}` or nothing. */
 export type NoOptions = Record<string, never>;
@@ -19,13 +17,13 @@ export function allocate(shape: number[]): Tensor {
  * @throws ShapeError (`E_SHAPE`) for an empty, negative or fractional shape.
  */
 export function zeros(shape: readonly number[], options: NoOptions = {}): Tensor {
-  checkOptions('zeros', options, []);
+  checkOptions('init.zeros', options, {});
   return allocate(checkShape(shape));
 }
 
 /** A tensor of ones (`torch.nn.init.ones_`, Keras `Ones`). Any shape with at least one dimension. */
 export function ones(shape: readonly number[], options: NoOptions = {}): Tensor {
-  checkOptions('ones', options, []);
+  checkOptions('init.ones', options, {});
   const out = allocate(checkShape(shape));
   out.data.fill(1);
   return out;
@@ -43,7 +41,7 @@ export interface ConstantOptions {
  * @throws ParamError (`E_PARAM`) when `value` is missing, NaN, ±∞ or outside float32 range.
  */
 export function constant(shape: readonly number[], options: ConstantOptions): Tensor {
-  checkOptions('constant', options, ['value']);
+  checkOptions('init.constant', options, { value: true });
   const dims = checkShape(shape);
   const value = finiteNumber('value', options.value);
   const out = allocate(dims);
@@ -67,7 +65,7 @@ export interface UniformOptions extends RandomOptions {
  * @throws ParamError (`E_PARAM`) for a non-finite bound or low > high.
  */
 export function uniform(shape: readonly number[], options: UniformOptions = {}): Tensor {
-  checkOptions('uniform', options, ['low', 'high', ...RANDOM_KEYS]);
+  checkOptions('init.uniform', options, { low: true, high: true, ...RANDOM_KEYS });
   const dims = checkShape(shape);
   const low = finiteNumber('low', options.low, 0);
   const high = finiteNumber('high', options.high, 1);
@@ -92,7 +90,7 @@ export interface NormalOptions extends RandomOptions {
  * @throws ParamError (`E_PARAM`) for a non-finite mean or std, or std < 0.
  */
 export function normal(shape: readonly number[], options: NormalOptions = {}): Tensor {
-  checkOptions('normal', options, ['mean', 'std', ...RANDOM_KEYS]);
+  checkOptions('init.normal', options, { mean: true, std: true, ...RANDOM_KEYS });
   const dims = checkShape(shape);
   const mean = finiteNumber('mean', options.mean, 0);
   const std = nonNegativeNumber('std', options.std, 1);
@@ -128,7 +126,7 @@ export interface TruncatedNormalOptions extends RandomOptions {
  *   holding less than 5% of the mass.
  */
 export function truncatedNormal(shape: readonly number[], options: TruncatedNormalOptions = {}): Tensor {
-  checkOptions('truncatedNormal', options, ['mean', 'std', 'low', 'high', ...RANDOM_KEYS]);
+  checkOptions('init.truncatedNormal', options, { mean: true, std: true, low: true, high: true, ...RANDOM_KEYS });
   const dims = checkShape(shape);
   const mean = finiteNumber('mean', options.mean, 0);
   const std = nonNegativeNumber('std', options.std, 1);

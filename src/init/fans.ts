@@ -1,6 +1,6 @@
 import { ShapeError, show } from '../errors.js';
 import { checkShape } from '../tensor.js';
-import { oneOf } from './options.js';
+import { oneOf } from '../options.js';
 
 /**
  * Where the input and output axes of a weight sit.

@@ -1,7 +1,7 @@
 import { ParamError, ShapeError, show } from '../errors.js';
 import { checkFinite, checkShape, sizeOf, type Tensor } from '../tensor.js';
 import { readLayout, type Layout } from './fans.js';
-import { checkOptions } from './options.js';
+import { checkOptions } from '../options.js';
 
 /** Options of {@link fromTensor}. */
 export interface FromTensorOptions {
@@ -22,7 +22,7 @@ export interface FromTensorOptions {
  * @throws ShapeError (`E_SHAPE`) when the shapes differ; DataError (`E_DATA`) for a non-finite value.
  */
 export function fromTensor(shape: readonly number[], options: FromTensorOptions): Tensor {
-  checkOptions('fromTensor', options, ['tensor', 'layout']);
+  checkOptions('init.fromTensor', options, { tensor: true, layout: true });
   const target = checkShape(shape);
   const { tensor } = options;
   if (typeof tensor !== 'object' || tensor === null || !(tensor.data instanceof Float32Array) || !Array.isArray(tensor.shape)) {

@@ -1,4 +1,4 @@
-import { finiteNumber, oneOf } from './options.js';
+import { finiteNumber, oneOf } from '../options.js';
 
 /** Nonlinearity names `calculateGain` knows, camelCase; PyTorch's snake_case spellings work too. */
 export type Nonlinearity =

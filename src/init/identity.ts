@@ -2,7 +2,7 @@ import { ParamError, ShapeError, show } from '../errors.js';
 import { checkShape, type Tensor } from '../tensor.js';
 import { allocate, type NoOptions } from './basic.js';
 import { readLayout, type LayoutOption } from './fans.js';
-import { checkOptions, positiveInteger } from './options.js';
+import { checkOptions, positiveInteger } from '../options.js';
 
 /**
  * The identity matrix (`torch.nn.init.eye_`): ones on the main diagonal of a 2-D shape, zeros
@@ -13,7 +13,7 @@ import { checkOptions, positiveInteger } from './options.js';
  * @throws ShapeError (`E_SHAPE`) unless the shape is 2-D.
  */
 export function eye(shape: readonly number[], options: NoOptions = {}): Tensor {
-  checkOptions('eye', options, []);
+  checkOptions('init.eye', options, {});
   const dims = checkShape(shape);
   if (dims.length !== 2) throw new ShapeError(`eye needs a 2-D shape [rows, cols], got ${show(dims)}`);
   const [rows, cols] = dims;
@@ -41,7 +41,7 @@ export interface DiracOptions extends LayoutOption {
  * @throws ParamError (`E_PARAM`) when groups is not a positive integer dividing the output channels.
  */
 export function dirac(shape: readonly number[], options: DiracOptions = {}): Tensor {
-  checkOptions('dirac', options, ['groups', 'layout']);
+  checkOptions('init.dirac', options, { groups: true, layout: true });
   const dims = checkShape(shape);
   const rank = dims.length;
   if (rank < 3 || rank > 5) {

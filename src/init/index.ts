@@ -1,17 +1,6 @@
-/**
- * Weight initializers, `nninit.init`: every `torch.nn.init` scheme plus Keras's LeCun and
- * VarianceScaling. Each is `(shape, options?) => Tensor`; the random ones take `{ seed?, rng? }`.
- *
- * Formulas follow PyTorch exactly. Weights are `[out, in, ...kernel]` as in PyTorch; Keras / TF.js
- * kernels (`[...kernel, in, out]`) need `{ layout: 'inOut' }` in every fan-based initializer.
- * Options left undefined take their defaults; an explicit 0 is always honoured.
- *
- * ```ts
- * await nninit.ready();
- * const w = nninit.init.kaimingNormal([256, 784], { seed: 1 });        // std √(2/784)
- * const k = nninit.init.glorotUniform([3, 3, 16, 32], { layout: 'inOut', seed: 1 });
- * ```
- */
+// The initializers: each draws a tensor from a shape and options, and none needs a model, so
+// nothing here imports nn/. The public `nninit.init` namespace is src/init-namespace.ts, which adds
+// `lsuv` (it initializes an Mlp from data and lives in nn/).
 export { zeros, ones, constant, uniform, normal, truncatedNormal } from './basic.js';
 export type { NoOptions, ConstantOptions, UniformOptions, NormalOptions, TruncatedNormalOptions } from './basic.js';
 export {
@@ -43,8 +32,6 @@ export type { SparseOptions } from './sparse.js';
 export { eye, dirac } from './identity.js';
 export type { DiracOptions } from './identity.js';
 export { deltaOrthogonal, zerO, type DeltaOrthogonalOptions } from '../layers/initializers.js';
-export { lsuv } from './lsuv.js';
-export type { LsuvOptions, LsuvLayerReport, LsuvModel } from './lsuv.js';
 export { fromTensor } from './from-tensor.js';
 export type { FromTensorOptions } from './from-tensor.js';
 export { meanField, criticalPoint, type MeanFieldOptions, type CriticalPointOptions, type MeanField, type MeanFieldPhase, type MeanFieldActivation } from './mean-field.js';

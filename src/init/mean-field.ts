@@ -1,5 +1,5 @@
 import { ParamError, show } from '../errors.js';
-import { checkKeys, numberIn } from '../options.js';
+import { checkOptions, numberIn } from '../options.js';
 
 /*
  * Mean-field signal propagation in wide random networks (Poole et al. 2016, "Exponential
@@ -393,7 +393,7 @@ function checkActivation(what: string, value: unknown): MeanFieldActivation {
  * ```
  */
 export function meanField(options: MeanFieldOptions): MeanField {
-  const o = checkKeys('init.meanField', options, ['activation', 'sigmaW', 'sigmaB']);
+  const o = checkOptions('init.meanField', options, { activation: true, sigmaW: true, sigmaB: true });
   const activation = checkActivation('init.meanField', o.activation);
   const sigmaW = numberIn('init.meanField: sigmaW', o.sigmaW, { above: 0, max: SIGMA_MAX });
   const sigmaB = numberIn('init.meanField: sigmaB', o.sigmaB, { min: 0, max: SIGMA_MAX }, 0);
@@ -413,7 +413,7 @@ export function meanField(options: MeanFieldOptions): MeanField {
  * ```
  */
 export function criticalPoint(options: CriticalPointOptions): number {
-  const o = checkKeys('init.criticalPoint', options, ['activation', 'sigmaB']);
+  const o = checkOptions('init.criticalPoint', options, { activation: true, sigmaB: true });
   const activation = checkActivation('init.criticalPoint', o.activation);
   const sigmaB = numberIn('init.criticalPoint: sigmaB', o.sigmaB, { min: 0, max: SIGMA_MAX }, 0);
   switch (activation) {

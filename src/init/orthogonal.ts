@@ -1,10 +1,11 @@
 import { ShapeError, show } from '../errors.js';
-import { fillNormal, resolveRng, type RandomOptions } from '../random-fill.js';
-import { heap, kernels } from '../runtime/index.js';
+import { fillNormal, RANDOM_KEYS, resolveRng, type RandomOptions } from '../random-fill.js';
+import { heap, isReady, kernels } from '../runtime/index.js';
 import { checkShape, sizeOf, type Tensor } from '../tensor.js';
 import { allocate } from './basic.js';
 import { readLayout, type LayoutOption } from './fans.js';
-import { checkOptions, nonNegativeNumber } from './options.js';
+import { orthonormalColumnsScalar } from './householder.js';
+import { checkOptions, nonNegativeNumber } from '../options.js';
 
 /** Options of {@link orthogonal}. */
 export interface OrthogonalOptions extends RandomOptions, LayoutOption {
@@ -14,10 +15,16 @@ export interface OrthogonalOptions extends RandomOptions, LayoutOption {
 
 /**
  * The Q (m×n, column by column) of the thin QR decomposition of `a` (m×n, column by column,
- * m ≥ n) with R's diagonal made positive, computed by the wasm kernel; `fill` writes `a` into the
- * f64 array it is given. See orthogonal-reference.ts for the algorithm in plain TypeScript.
+ * m ≥ n) with R's diagonal made positive; `fill` writes `a` into the f64 array it is given. The
+ * wasm kernel computes it once `ready()` has resolved, and before that householder.ts, whose
+ * bits are the kernel's: initializers work before `ready()`, only slower.
  */
 function orthonormalColumns(m: number, n: number, fill: (a: Float64Array) => void): Float64Array {
+  if (!isReady()) {
+    const a = new Float64Array(m * n);
+    fill(a);
+    return orthonormalColumnsScalar(a, m, n);
+  }
   const wasm = heap();
   const bytes = m * n * 8;
   const pointers: number[] = [];
@@ -47,7 +54,7 @@ function orthonormalColumns(m: number, n: number, fill: (a: Float64Array) => voi
  * @throws ParamError (`E_PARAM`) for a negative or non-finite gain, an unknown layout or option.
  */
 export function orthogonal(shape: readonly number[], options: OrthogonalOptions = {}): Tensor {
-  checkOptions('orthogonal', options, ['gain', 'layout', 'seed', 'rng']);
+  checkOptions('init.orthogonal', options, { gain: true, layout: true, ...RANDOM_KEYS });
   const dims = checkShape(shape);
   if (dims.length < 2) {
     throw new ShapeError(`orthogonal needs a shape with at least 2 dimensions, got ${show(dims)}`);

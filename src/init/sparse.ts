@@ -1,8 +1,8 @@
 import { ParamError, ShapeError, show } from '../errors.js';
-import { fillNormal, resolveRng, type RandomOptions } from '../random-fill.js';
+import { fillNormal, RANDOM_KEYS, resolveRng, type RandomOptions } from '../random-fill.js';
 import { checkShape, type Tensor } from '../tensor.js';
 import { allocate } from './basic.js';
-import { checkOptions, finiteNumber, nonNegativeNumber } from './options.js';
+import { checkOptions, finiteNumber, nonNegativeNumber } from '../options.js';
 
 /** Options of {@link sparse}. */
 export interface SparseOptions extends RandomOptions {
@@ -26,7 +26,7 @@ export interface SparseOptions extends RandomOptions {
  *   negative or non-finite std.
  */
 export function sparse(shape: readonly number[], options: SparseOptions): Tensor {
-  checkOptions('sparse', options, ['sparsity', 'std', 'seed', 'rng']);
+  checkOptions('init.sparse', options, { sparsity: true, std: true, ...RANDOM_KEYS });
   const dims = checkShape(shape);
   if (dims.length !== 2) throw new ShapeError(`sparse needs a 2-D shape [rows, cols], got ${show(dims)}`);
   const sparsity = finiteNumber('sparsity', options.sparsity);

@@ -1,9 +1,9 @@
-import { fillNormal, fillTruncatedNormal, fillUniform, resolveRng, type RandomOptions } from '../random-fill.js';
+import { checkOptions, finiteNumber, nonNegativeNumber, oneOf, type OptionKeys } from '../options.js';
+import { fillNormal, fillTruncatedNormal, fillUniform, RANDOM_KEYS, resolveRng, type RandomOptions } from '../random-fill.js';
 import { checkShape, type Tensor } from '../tensor.js';
 import { allocate } from './basic.js';
 import { fansOf, readLayout, type LayoutOption } from './fans.js';
 import { calculateGain, type Nonlinearity } from './gain.js';
-import { checkOptions, finiteNumber, nonNegativeNumber, oneOf } from './options.js';
 
 /*
  * The fan-scaled schemes. Xavier and Kaiming follow torch.nn.init (their normal forms are
@@ -58,10 +58,10 @@ export interface VarianceScalingOptions extends RandomOptions, LayoutOption {
   distribution?: Distribution;
 }
 
-const XAVIER_KEYS = ['gain', 'layout', 'seed', 'rng'];
-const KAIMING_KEYS = ['a', 'mode', 'nonlinearity', 'layout', 'seed', 'rng'];
-const LECUN_KEYS = ['layout', 'seed', 'rng'];
-const VARIANCE_SCALING_KEYS = ['scale', 'mode', 'distribution', 'layout', 'seed', 'rng'];
+const XAVIER_KEYS: OptionKeys<XavierOptions> = { gain: true, layout: true, ...RANDOM_KEYS };
+const KAIMING_KEYS: OptionKeys<KaimingOptions> = { a: true, mode: true, nonlinearity: true, layout: true, ...RANDOM_KEYS };
+const LECUN_KEYS: OptionKeys<LecunOptions> = { layout: true, ...RANDOM_KEYS };
+const VARIANCE_SCALING_KEYS: OptionKeys<VarianceScalingOptions> = { scale: true, mode: true, distribution: true, layout: true, ...RANDOM_KEYS };
 
 function uniformTensor(shape: number[], bound: number, options: RandomOptions): Tensor {
   const out = allocate(shape);
@@ -105,7 +105,7 @@ function xavierStd(shape: readonly number[], options: XavierOptions): { dims: nu
  * @throws ParamError (`E_PARAM`) for a negative or non-finite gain, an unknown layout or option.
  */
 export function xavierUniform(shape: readonly number[], options: XavierOptions = {}): Tensor {
-  checkOptions('xavierUniform', options, XAVIER_KEYS);
+  checkOptions('init.xavierUniform', options, XAVIER_KEYS);
   const { dims, std } = xavierStd(shape, options);
   return uniformTensor(dims, Math.sqrt(3) * std, options);
 }
@@ -123,7 +123,7 @@ export function xavierUniform(shape: readonly number[], options: XavierOptions =
  * @throws ParamError (`E_PARAM`) for a negative or non-finite gain, an unknown layout or option.
  */
 export function xavierNormal(shape: readonly number[], options: XavierOptions = {}): Tensor {
-  checkOptions('xavierNormal', options, XAVIER_KEYS);
+  checkOptions('init.xavierNormal', options, XAVIER_KEYS);
   const { dims, std } = xavierStd(shape, options);
   return normalTensor(dims, std, options);
 }
@@ -147,7 +147,7 @@ function kaimingStd(shape: readonly number[], options: KaimingOptions): { dims: 
  * @throws ParamError (`E_PARAM`) for a non-finite a, an unknown mode, nonlinearity, layout or option.
  */
 export function kaimingUniform(shape: readonly number[], options: KaimingOptions = {}): Tensor {
-  checkOptions('kaimingUniform', options, KAIMING_KEYS);
+  checkOptions('init.kaimingUniform', options, KAIMING_KEYS);
   const { dims, std } = kaimingStd(shape, options);
   return uniformTensor(dims, Math.sqrt(3) * std, options);
 }
@@ -164,7 +164,7 @@ export function kaimingUniform(shape: readonly number[], options: KaimingOptions
  * @throws ParamError (`E_PARAM`) for a non-finite a, an unknown mode, nonlinearity, layout or option.
  */
 export function kaimingNormal(shape: readonly number[], options: KaimingOptions = {}): Tensor {
-  checkOptions('kaimingNormal', options, KAIMING_KEYS);
+  checkOptions('init.kaimingNormal', options, KAIMING_KEYS);
   const { dims, std } = kaimingStd(shape, options);
   return normalTensor(dims, std, options);
 }
@@ -208,7 +208,7 @@ function scaledVariance(
  *   distribution, layout or option.
  */
 export function varianceScaling(shape: readonly number[], options: VarianceScalingOptions = {}): Tensor {
-  checkOptions('varianceScaling', options, VARIANCE_SCALING_KEYS);
+  checkOptions('init.varianceScaling', options, VARIANCE_SCALING_KEYS);
   const dims = checkShape(shape);
   const scale = nonNegativeNumber('scale', options.scale, 1);
   const mode = oneOf('mode', options.mode, VARIANCE_MODES, 'fanIn');
@@ -224,7 +224,7 @@ export function varianceScaling(shape: readonly number[], options: VarianceScali
  * @throws ShapeError (`E_SHAPE`) for an invalid shape or fewer than 2 dimensions.
  */
 export function lecunUniform(shape: readonly number[], options: LecunOptions = {}): Tensor {
-  checkOptions('lecunUniform', options, LECUN_KEYS);
+  checkOptions('init.lecunUniform', options, LECUN_KEYS);
   return scaledVariance(checkShape(shape), 1, 'fanIn', 'uniform', options);
 }
 
@@ -237,7 +237,7 @@ export function lecunUniform(shape: readonly number[], options: LecunOptions = {
  * @throws ShapeError (`E_SHAPE`) for an invalid shape or fewer than 2 dimensions.
  */
 export function lecunNormal(shape: readonly number[], options: LecunOptions = {}): Tensor {
-  checkOptions('lecunNormal', options, LECUN_KEYS);
+  checkOptions('init.lecunNormal', options, LECUN_KEYS);
   return scaledVariance(checkShape(shape), 1, 'fanIn', 'truncatedNormal', options);
 }
 

@@ -1,7 +1,7 @@
 import { ShapeError, show } from '../errors.js';
 import { orthogonal } from '../init/orthogonal.js';
-import { checkKeys, numberIn } from '../options.js';
-import type { RandomOptions } from '../random-fill.js';
+import { checkOptions, numberIn, type OptionKeys } from '../options.js';
+import { RANDOM_KEYS, type RandomOptions } from '../random-fill.js';
 import { checkShape, sizeOf, type Tensor } from '../tensor.js';
 import { readLayout, type LayoutOption } from '../init/fans.js';
 
@@ -13,6 +13,8 @@ export interface DeltaOrthogonalOptions extends RandomOptions, LayoutOption {
   /** Multiplies the orthogonal matrix (default 1; Xiao et al. use σ_w). */
   gain?: number;
 }
+
+const DELTA_ORTHOGONAL_KEYS: OptionKeys<DeltaOrthogonalOptions> = { gain: true, layout: true, ...RANDOM_KEYS };
 
 interface Kernel {
   outChannels: number;
@@ -55,7 +57,7 @@ function kernelOf(dims: number[], layout: unknown, what: string, ranks: readonly
  * @throws ShapeError (`E_SHAPE`) for a rank other than 3–5 or outChannels < inChannels.
  */
 export function deltaOrthogonal(shape: readonly number[], options: DeltaOrthogonalOptions = {}): Tensor {
-  const o = checkKeys('init.deltaOrthogonal', options, ['gain', 'layout', 'seed', 'rng']);
+  const o = checkOptions('init.deltaOrthogonal', options, DELTA_ORTHOGONAL_KEYS);
   const dims = checkShape(shape);
   const kernel = kernelOf(dims, o.layout, 'deltaOrthogonal', [3, 4, 5]);
   const { outChannels, inChannels } = kernel;
@@ -97,7 +99,7 @@ function hadamard(i: number, j: number): number {
  * @throws ShapeError (`E_SHAPE`) for a rank other than 2–5.
  */
 export function zerO(shape: readonly number[], options: LayoutOption = {}): Tensor {
-  const o = checkKeys('init.zerO', options, ['layout']);
+  const o = checkOptions('init.zerO', options, { layout: true });
   const dims = checkShape(shape);
   const kernel = kernelOf(dims, o.layout, 'zerO', [2, 3, 4, 5]);
   const { outChannels: out, inChannels: inputs } = kernel;

@@ -1,5 +1,5 @@
 import type { OutputName } from '../nn/activations.js';
-import type { DenseNet, NetShape } from '../nn/network.js';
+import type { FitNetwork } from '../nn/fit.js';
 import { reserveGemmWorkspace } from '../ops/gemm.js';
 import type { Optimizer } from '../optim/optimizers.js';
 import { OptimizerState, type ParamRange } from '../optim/state.js';
@@ -32,31 +32,12 @@ interface Workspace {
   deltas: [F32Buffer, F32Buffer];
 }
 
-/** The members of Mlp's network that nn/fit.ts's `fitNet` and `scoreRows` use. */
-type FitTarget = Pick<
-  DenseNet,
-  | 'inputs'
-  | 'outputs'
-  | 'layerCount'
-  | 'isFreed'
-  | 'params'
-  | 'grads'
-  | 'workspace'
-  | 'forward'
-  | 'backward'
-  | 'lossSum'
-  | 'lossCount'
-  | 'countCorrect'
-  | 'trainableRanges'
-  | 'optimizerFor'
-> & { shape: Pick<NetShape, 'output'> };
-
 /**
  * A layer graph living in wasm memory: parameters, gradients, optimizer state and workspaces,
- * allocated once and reused by every batch. It offers the members Mlp's fit loop (`fitNet`) uses,
- * so a Sequential trains by the same loop, batch for batch, as an Mlp.
+ * allocated once and reused by every batch. It is a `FitNetwork`, so a Sequential trains by Mlp's
+ * fit loop (`fitNet`), batch for batch.
  */
-export class SequentialNet {
+export class SequentialNet implements FitNetwork {
   readonly nodes: readonly Node[];
   readonly params: F32Buffer;
   readonly grads: F32Buffer;
@@ -126,12 +107,6 @@ export class SequentialNet {
 
   get isFreed(): boolean {
     return this.freed;
-  }
-
-  /** Typed for `fitNet`, which reads only the members in FitTarget. */
-  asFitTarget(): DenseNet {
-    const target: FitTarget = this;
-    return target as unknown as DenseNet;
   }
 
   /** The workspace, (re)allocated when `rows` exceeds its capacity. */

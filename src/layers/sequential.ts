@@ -13,11 +13,11 @@ import {
 } from '../io/model-format.js';
 import { OUTPUTS, resolveOutput, type OutputName } from '../nn/activations.js';
 import { EVAL_ROWS, fitNet, scoreRows, type FitOptions, type History } from '../nn/fit.js';
-import { checkInputs, encodeTargets, type Targets } from '../nn/targets.js';
-import { booleanOption, checkKeys } from '../options.js';
+import { encodeTargets, type Targets } from '../nn/targets.js';
+import { booleanOption, checkOptions, type OptionKeys } from '../options.js';
 import { Rng, randomSeed } from '../random.js';
 import { heap, kernels, withBuffers } from '../runtime/index.js';
-import type { Tensor } from '../tensor.js';
+import { checkMatrix, type Tensor } from '../tensor.js';
 import { SequentialNet } from './network.js';
 import { flatShape, imageShape, walk, type NetContext, type Shape } from './node.js';
 import { checkLayer, type Layer } from './specs.js';
@@ -36,7 +36,8 @@ export interface SequentialOptions {
   seed?: number;
 }
 
-const SEQUENTIAL_KEYS = ['inputShape', 'output', 'seed'];
+const SEQUENTIAL_KEYS: OptionKeys<SequentialOptions> = { inputShape: true, output: true, seed: true };
+const LOAD_STATE_DICT_KEYS: OptionKeys<LoadStateDictOptions> = { strict: true, allowNonFinite: true };
 /** Set by `load` around its constructor call: the file's weights replace the starting ones, so none are drawn. */
 let loading = false;
 const MAX_INPUT_ELEMENTS = 2 ** 26;
@@ -88,7 +89,7 @@ export class Sequential {
   constructor(layers: readonly Layer[], options: SequentialOptions) {
     if (!Array.isArray(layers) || layers.length === 0) throw new ParamError(`Sequential needs a non-empty array of layers, got ${show(layers)}`);
     layers.forEach((layer, i) => checkLayer(layer, `Sequential: layers[${i}]`));
-    const o = checkKeys('Sequential', options, SEQUENTIAL_KEYS);
+    const o = checkOptions('Sequential', options, SEQUENTIAL_KEYS);
     if (options === undefined) throw new ParamError('Sequential needs options with inputShape, e.g. { inputShape: [1, 28, 28] }');
     const input = inputShapeOf(o.inputShape);
     const output = resolveOutput(o.output ?? 'softmax');
@@ -183,7 +184,7 @@ export class Sequential {
     if (o) this.checkBatchNormRows(flat, o);
     this.fitting = true;
     try {
-      return await fitNet(net.asFitTarget(), this.shuffleRng, flat, y, o);
+      return await fitNet(net, this.shuffleRng, flat, y, o);
     } finally {
       this.fitting = false;
     }
@@ -198,8 +199,9 @@ export class Sequential {
 
   /** Training-mode batch norm needs 2+ values per channel: refuse a fit whose batches would leave one row. */
   private checkBatchNormRows(x: Tensor, options: FitOptions): void {
-    const rows = x.shape[0];
-    if (!this.net.training || !Number.isInteger(rows)) return;
+    // x is not checked yet: a non-Tensor is left for fitNet's check to refuse.
+    const rows: unknown = Array.isArray((x as { shape?: unknown } | null)?.shape) ? x.shape[0] : undefined;
+    if (!this.net.training || typeof rows !== 'number' || !Number.isInteger(rows)) return;
     const norm = [...walk(this.net.nodes)].find((node) => node.kind === 'batchNorm1d' || (node.kind === 'batchNorm2d' && node.input.kind === 'image' && node.input.height * node.input.width === 1));
     if (!norm) return;
     const fraction = typeof options.validation === 'number' ? options.validation : 0;
@@ -216,7 +218,7 @@ export class Sequential {
   predict(x: Tensor): Tensor {
     const net = this.alive();
     const flat = this.flatInputs(x, 'x');
-    const rows = checkInputs(flat, net.inputs);
+    const rows = checkMatrix(flat, 'x', { cols: net.inputs, finite: true }).rows;
     const outputs = net.outputs;
     const result = new Float32Array(rows * outputs);
     const k = kernels();
@@ -238,12 +240,12 @@ export class Sequential {
   evaluate(x: Tensor, y: Targets): { loss: number; accuracy: number } {
     const net = this.alive();
     const flat = this.flatInputs(x, 'x');
-    const rows = checkInputs(flat, net.inputs);
+    const rows = checkMatrix(flat, 'x', { cols: net.inputs, finite: true }).rows;
     const targets = encodeTargets(y, rows, net.outputs, this.output);
     return withBuffers([flat.data.length, targets.length], (xBuffer, targetBuffer) => {
       xBuffer.write(flat.data);
       targetBuffer.write(targets);
-      const { lossSum, correct } = scoreRows(net.asFitTarget(), xBuffer.ptr, targetBuffer.ptr, rows);
+      const { lossSum, correct } = scoreRows(net, xBuffer.ptr, targetBuffer.ptr, rows);
       return { loss: lossSum / net.lossCount(rows), accuracy: correct / rows };
     });
   }
@@ -261,7 +263,7 @@ export class Sequential {
    * `save_file(model.state_dict(), path)`). Everything is checked before anything is written.
    */
   loadStateDict(state: StateDict, options: LoadStateDictOptions = {}): void {
-    const o = checkKeys('loadStateDict', options, ['strict', 'allowNonFinite']);
+    const o = checkOptions('loadStateDict', options, LOAD_STATE_DICT_KEYS);
     loadState(this.alive(), state, {
       strict: booleanOption('strict', o.strict, true),
       allowNonFinite: booleanOption('allowNonFinite', o.allowNonFinite, false),
@@ -367,7 +369,7 @@ export function sequentialNetOf(model: Sequential): SequentialNet {
 export function gradientsOfSequential(model: Sequential, x: Tensor, y: Targets): { loss: number; grads: StateDict } {
   const net = sequentialNetOf(model);
   const flat = x.shape.length === 2 ? x : { shape: [x.shape[0], net.inputs], data: x.data };
-  const rows = checkInputs(flat, net.inputs);
+  const rows = checkMatrix(flat, 'x', { cols: net.inputs, finite: true }).rows;
   const targets = encodeTargets(y, rows, net.outputs, model.output);
   const work = net.workspace(rows);
   work.input.write(flat.data);

@@ -1,6 +1,6 @@
 import { ParamError, show } from '../errors.js';
 import { checkInitSpec, type InitSpec } from '../nn/init-spec.js';
-import { booleanOption, checkKeys, numberIn, positiveInteger } from '../options.js';
+import { booleanOption, checkOptions, numberIn, positiveInteger, type OptionKeys } from '../options.js';
 
 /** A size for both spatial axes, or `[height, width]`. */
 export type Size2 = number | readonly [number, number];
@@ -158,6 +158,21 @@ export type Layer = Dense | Conv2d | Pool2d | BatchNorm | Dropout | ActivationLa
 /** The kind of a layer, as named in errors and in `Sequential.layers`. */
 export type LayerKind = Layer['kind'];
 
+const DENSE_KEYS: OptionKeys<DenseOptions> = { inFeatures: true, outFeatures: true, bias: true, init: true, biasInit: true };
+const CONV2D_KEYS: OptionKeys<Conv2dOptions> = {
+  inChannels: true,
+  outChannels: true,
+  kernelSize: true,
+  stride: true,
+  padding: true,
+  bias: true,
+  init: true,
+  biasInit: true,
+};
+const MAX_POOL2D_KEYS: OptionKeys<MaxPool2dOptions> = { kernelSize: true, stride: true, padding: true };
+const AVG_POOL2D_KEYS: OptionKeys<AvgPool2dOptions> = { ...MAX_POOL2D_KEYS, countIncludePad: true };
+const BATCH_NORM_KEYS: OptionKeys<BatchNormOptions> = { numFeatures: true, eps: true, momentum: true };
+
 function size2(name: string, value: unknown, minimum: number, fallback?: readonly [number, number]): readonly [number, number] {
   if (value === undefined && fallback !== undefined) return fallback;
   const ok = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= minimum;
@@ -177,7 +192,7 @@ function freeze<T extends Layer>(layer: T): T {
 
 /** A fully connected layer (torch.nn.Linear), weight [outFeatures, inFeatures]. Needs a flat input. */
 export function dense(options: DenseOptions): Dense {
-  const o = checkKeys('layers.dense', options, ['inFeatures', 'outFeatures', 'bias', 'init', 'biasInit']);
+  const o = checkOptions('layers.dense', options, DENSE_KEYS);
   return freeze({
     kind: 'dense',
     inFeatures: positiveInteger('layers.dense: inFeatures', o.inFeatures),
@@ -190,7 +205,7 @@ export function dense(options: DenseOptions): Dense {
 
 /** A 2-D convolution (torch.nn.Conv2d) on images [C, H, W], weight [outChannels, inChannels, kh, kw]. */
 export function conv2d(options: Conv2dOptions): Conv2d {
-  const o = checkKeys('layers.conv2d', options, ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'bias', 'init', 'biasInit']);
+  const o = checkOptions('layers.conv2d', options, CONV2D_KEYS);
   return freeze({
     kind: 'conv2d',
     inChannels: positiveInteger('layers.conv2d: inChannels', o.inChannels),
@@ -206,7 +221,8 @@ export function conv2d(options: Conv2dOptions): Conv2d {
 
 function pool(kind: 'maxPool2d' | 'avgPool2d', options: AvgPool2dOptions): Pool2d {
   const what = `layers.${kind}`;
-  const o = checkKeys(what, options, kind === 'avgPool2d' ? ['kernelSize', 'stride', 'padding', 'countIncludePad'] : ['kernelSize', 'stride', 'padding']);
+  const o: { readonly [K in keyof AvgPool2dOptions]?: unknown } =
+    kind === 'avgPool2d' ? checkOptions(what, options, AVG_POOL2D_KEYS) : checkOptions<MaxPool2dOptions>(what, options, MAX_POOL2D_KEYS);
   const kernelSize = size2(`${what}: kernelSize`, o.kernelSize, 1);
   const padding = size2(`${what}: padding`, o.padding, 0, [0, 0]);
   if (padding[0] > kernelSize[0] / 2 || padding[1] > kernelSize[1] / 2) {
@@ -233,7 +249,7 @@ export function avgPool2d(options: AvgPool2dOptions): Pool2d {
 
 function batchNorm(kind: 'batchNorm1d' | 'batchNorm2d', options: BatchNormOptions): BatchNorm {
   const what = `layers.${kind}`;
-  const o = checkKeys(what, options, ['numFeatures', 'eps', 'momentum']);
+  const o = checkOptions(what, options, BATCH_NORM_KEYS);
   return freeze({
     kind,
     numFeatures: positiveInteger(`${what}: numFeatures`, o.numFeatures),
@@ -257,7 +273,7 @@ export function batchNorm2d(options: BatchNormOptions): BatchNorm {
 
 /** Dropout (torch.nn.Dropout): seeded by the model, active in training only. */
 export function dropout(options: DropoutOptions = {}): Dropout {
-  const o = checkKeys('layers.dropout', options, ['p']);
+  const o = checkOptions('layers.dropout', options, { p: true });
   return freeze({ kind: 'dropout', p: numberIn('layers.dropout: p', o.p, { min: 0, max: 1 }, 0.5) });
 }
 
@@ -283,7 +299,7 @@ export function selu(): ActivationLayer {
 
 /** x for x > 0, negativeSlope·x otherwise (torch.nn.LeakyReLU; slope ≥ 0). */
 export function leakyRelu(options: LeakyReluOptions = {}): ActivationLayer {
-  const o = checkKeys('layers.leakyRelu', options, ['negativeSlope']);
+  const o = checkOptions('layers.leakyRelu', options, { negativeSlope: true });
   return freeze({ kind: 'leakyRelu', negativeSlope: numberIn('layers.leakyRelu: negativeSlope', o.negativeSlope, { min: 0 }, 0.01) });
 }
 
@@ -302,7 +318,7 @@ export function scalarBias(): ScalarBias {
  * `{ gate }` the block is x + g·f(x) with g a learnable scalar starting at `gate` (0: ReZero, SkipInit).
  */
 export function residual(layers: readonly Layer[], options: ResidualOptions = {}): Residual {
-  const o = checkKeys('layers.residual', options, ['gate']);
+  const o = checkOptions('layers.residual', options, { gate: true });
   if (!Array.isArray(layers) || layers.length === 0) {
     throw new ParamError(`layers.residual needs a non-empty array of layers for its branch, got ${show(layers)}`);
   }

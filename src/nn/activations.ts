@@ -46,3 +46,40 @@ export function resolveOutput(output: unknown): OutputName {
   throw new ParamError(`output must be one of ${OUTPUTS.map((o) => show(o)).join(', ')}, got ${show(output)}`);
 }
 
+/** The activation at x in f64, for tools that look at a layer's values (diagnose) and for tests. */
+export function activate(activation: Activation, x: number): number {
+  switch (activation.name) {
+    case 'relu':
+      return Math.max(x, 0);
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-x));
+    case 'tanh':
+      return Math.tanh(x);
+    case 'leakyRelu':
+      return x > 0 ? x : activation.slope * x;
+    case 'selu':
+      return x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x);
+    case 'linear':
+      return x;
+  }
+}
+
+/** d activate / dx at x; at 0 the ReLU family takes the left derivative, as PyTorch does. */
+export function activationDerivative(activation: Activation, x: number): number {
+  switch (activation.name) {
+    case 'relu':
+      return x > 0 ? 1 : 0;
+    case 'sigmoid': {
+      const s = 1 / (1 + Math.exp(-x));
+      return s * (1 - s);
+    }
+    case 'tanh':
+      return 1 - Math.tanh(x) ** 2;
+    case 'leakyRelu':
+      return x > 0 ? 1 : activation.slope;
+    case 'selu':
+      return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(x);
+    case 'linear':
+      return 1;
+  }
+}

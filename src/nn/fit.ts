@@ -3,11 +3,12 @@ import { MemoryError, ParamError, show } from '../errors.js';
 import { adam, isOptimizer, learningRate, type Optimizer } from '../optim/optimizers.js';
 import type { Rng } from '../random.js';
 import { allocF32, heap, kernels, type F32Buffer } from '../runtime/index.js';
-import type { Tensor } from '../tensor.js';
-import type { DenseNet } from './network.js';
+import { checkMatrix, type Tensor } from '../tensor.js';
 import { nextTurn } from '../event-loop.js';
-import { booleanOption, checkKeys, numberIn, positiveInteger } from '../options.js';
-import { checkInputs, encodeTargets, type Targets } from './targets.js';
+import { booleanOption, checkOptions, numberIn, positiveInteger, type OptionKeys } from '../options.js';
+import type { OptimizerState, ParamRange } from '../optim/state.js';
+import type { OutputName } from './activations.js';
+import { encodeTargets, type Targets } from './targets.js';
 
 /** Rows evaluated per forward pass when scoring validation data, predicting or evaluating. */
 export const EVAL_ROWS = 256;
@@ -26,7 +27,7 @@ export interface EarlyStoppingOptions {
 }
 
 export interface EpochLog {
-  /** 0-based. */
+  /** 1-based epoch number, as the RBM's and the CLI's. */
   epoch: number;
   /** Mean training loss over the epoch's batches, and the fraction of training rows predicted right. */
   loss: number;
@@ -41,8 +42,9 @@ export interface EpochLog {
 }
 
 export interface BatchLog {
+  /** 1-based epoch number. */
   epoch: number;
-  /** 0-based within the epoch. */
+  /** 1-based batch number within the epoch. */
   batch: number;
   /** Rows in this batch. */
   rows: number;
@@ -57,9 +59,9 @@ export interface History {
   accuracy: number[];
   valLoss: number[];
   valAccuracy: number[];
-  /** True when early stopping ended training before `epochs`. */
+  /** True when early stopping, or `onEpoch` returning false, ended training before `epochs`. */
   stoppedEarly: boolean;
-  /** With early stopping: the epoch with the best monitored value. */
+  /** With early stopping: the (1-based) epoch with the best monitored value. */
   bestEpoch?: number;
   /** Wall-clock seconds of the whole fit. */
   seconds: number;
@@ -81,13 +83,58 @@ export interface FitOptions {
   /** Indices of layers whose weights and biases stay exactly as they are. */
   freeze?: readonly number[];
   earlyStopping?: EarlyStoppingOptions;
-  /** Called after each epoch; training waits for a returned promise. */
-  onEpoch?: (log: EpochLog) => void | Promise<void>;
+  /**
+   * Called after each epoch; training waits for a returned promise. Returning false (or a promise
+   * of false) stops training after this epoch, as it stops `RBM.fit`.
+   */
+  onEpoch?: (log: EpochLog) => void | boolean | Promise<void | boolean>;
   onBatch?: (log: BatchLog) => void;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'validation', 'shuffle', 'freeze', 'earlyStopping', 'onEpoch', 'onBatch'];
+const FIT_KEYS: OptionKeys<FitOptions> = {
+  epochs: true,
+  batchSize: true,
+  optimizer: true,
+  validation: true,
+  shuffle: true,
+  freeze: true,
+  earlyStopping: true,
+  onEpoch: true,
+  onBatch: true,
+};
 const MONITORS: readonly Monitor[] = ['loss', 'accuracy', 'valLoss', 'valAccuracy'];
+
+/**
+ * What the fit loop needs of a network living in wasm memory: Mlp's `DenseNet` and Sequential's
+ * `SequentialNet` both are one, so both train by the same loop, batch for batch. Pointers are
+ * byte offsets into wasm memory; rows are contiguous, `inputs` (or `outputs`) floats each.
+ */
+export interface FitNetwork {
+  readonly inputs: number;
+  readonly outputs: number;
+  /** Layers that `freeze` indexes. */
+  readonly layerCount: number;
+  readonly isFreed: boolean;
+  readonly shape: { readonly output: OutputName };
+  readonly params: F32Buffer;
+  readonly grads: F32Buffer;
+  /**
+   * Staging for batches of up to `rows` rows (at least that many; possibly reallocated, so fetched
+   * again after anything else may have grown it). `outputs` holds each layer's output, the last the logits.
+   */
+  workspace(rows: number): { readonly rows: number; readonly input: F32Buffer; readonly targets: F32Buffer; readonly outputs: readonly { readonly ptr: number }[] };
+  /** Inference forward pass (a Sequential's layers in evaluation mode); returns the logits' pointer. */
+  forward(input: number, rows: number): number;
+  /** Forward and backward pass of one batch into `grads` (for the trainable layers); returns the summed loss. */
+  backward(input: number, targets: number, rows: number, trainable: readonly boolean[]): number;
+  /** Summed loss of the logits against the targets; writes its gradient at `grad` unless it is 0. */
+  lossSum(logits: number, targets: number, rows: number, grad: number): number;
+  /** What a summed loss over `rows` rows is divided by for the mean. */
+  lossCount(rows: number): number;
+  countCorrect(logits: number, targets: number, rows: number): number;
+  trainableRanges(trainable: readonly boolean[]): ParamRange[];
+  optimizerFor(optimizer: Optimizer): OptimizerState;
+}
 
 /** Rows and dense targets copied into wasm memory for the duration of a fit. */
 interface Resident {
@@ -107,7 +154,7 @@ function resident(x: Tensor, targets: Float32Array, rows: number, held: F32Buffe
 }
 
 /** Summed loss and correct rows of `rows` contiguous rows, in chunks the workspace holds. */
-export function scoreRows(net: DenseNet, x: number, targets: number, rows: number): { lossSum: number; correct: number } {
+export function scoreRows(net: FitNetwork, x: number, targets: number, rows: number): { lossSum: number; correct: number } {
   let lossSum = 0;
   let correct = 0;
   const chunk = net.workspace(Math.min(rows, EVAL_ROWS)).rows;
@@ -148,7 +195,7 @@ interface Stopper {
 
 function stopper(options: unknown, hasValidation: boolean): Stopper | null {
   if (options === undefined) return null;
-  const o = checkKeys('earlyStopping', options, ['monitor', 'patience', 'minDelta', 'restoreBest']);
+  const o = checkOptions('earlyStopping', options as EarlyStoppingOptions, { monitor: true, patience: true, minDelta: true, restoreBest: true });
   const monitor = (o.monitor ?? (hasValidation ? 'valLoss' : 'loss')) as Monitor;
   if (!MONITORS.includes(monitor)) throw new ParamError(`earlyStopping.monitor must be one of ${MONITORS.map(show).join(', ')}, got ${show(o.monitor)}`);
   if (monitor.startsWith('val') && !hasValidation) {
@@ -160,7 +207,7 @@ function stopper(options: unknown, hasValidation: boolean): Stopper | null {
     minDelta: numberIn('earlyStopping.minDelta', o.minDelta, { min: 0 }, 0),
     restoreBest: booleanOption('earlyStopping.restoreBest', o.restoreBest, false),
     best: NaN,
-    bestEpoch: -1,
+    bestEpoch: 0,
     wait: 0,
   };
 }
@@ -179,13 +226,13 @@ function improves(s: Stopper, value: number): boolean {
   return s.monitor.endsWith('ccuracy') ? value > s.best + s.minDelta : value < s.best - s.minDelta;
 }
 
-function assertAlive(net: DenseNet): void {
+function assertAlive(net: FitNetwork): void {
   if (net.isFreed) throw new MemoryError('the model was disposed during fit()');
 }
 
-/** The training loop behind `Mlp.fit`: data goes into wasm once; each batch is a few kernel calls. */
-export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targets, options: FitOptions): Promise<History> {
-  const o = checkKeys('fit', options, FIT_KEYS);
+/** The training loop behind `Mlp.fit` and `Sequential.fit`: data goes into wasm once; each batch is a few kernel calls. */
+export async function fitNet(net: FitNetwork, shuffleRng: Rng, x: Tensor, y: Targets, options: FitOptions): Promise<History> {
+  const o = checkOptions('fit', options, FIT_KEYS);
   const epochs = positiveInteger('epochs', o.epochs);
   const batchSize = positiveInteger('batchSize', o.batchSize, 32);
   const optimizer = o.optimizer === undefined ? adam({ lr: 1e-3 }) : o.optimizer;
@@ -202,7 +249,7 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
   let trainY = y;
   let validation: { x: Tensor; y: Targets } | undefined;
   if (typeof o.validation === 'number') {
-    checkInputs(x, net.inputs);
+    checkMatrix(x, 'x', { cols: net.inputs, finite: true });
     // y is ids or a Tensor; the cast only picks one of splitValidation's overloads for the compiler.
     const split = splitValidation(x, y as Tensor, o.validation);
     trainX = split.train.x;
@@ -215,9 +262,9 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
     }
     validation = v as { x: Tensor; y: Targets };
   }
-  const rows = checkInputs(trainX, net.inputs);
+  const rows = checkMatrix(trainX, 'x', { cols: net.inputs, finite: true }).rows;
   const targets = encodeTargets(trainY, rows, net.outputs, net.shape.output);
-  const valRows = validation ? checkInputs(validation.x, net.inputs, 'validation.x') : 0;
+  const valRows = validation ? checkMatrix(validation.x, 'validation.x', { cols: net.inputs, finite: true }).rows : 0;
   const valTargets = validation ? encodeTargets(validation.y, valRows, net.outputs, net.shape.output, 'validation.y') : null;
   const stop = stopper(o.earlyStopping, validation !== undefined);
 
@@ -239,7 +286,7 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
     const k = kernels();
     const history: History = { epochs: [], loss: [], accuracy: [], valLoss: [], valAccuracy: [], stoppedEarly: false, seconds: 0 };
 
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
       const epochStart = performance.now();
       const lr = learningRate(optimizer, epoch);
       if (shuffle) orderView().set(permutation(rows, shuffleRng));
@@ -247,7 +294,7 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
       const work = net.workspace(capacity);
       let lossSum = 0;
       let correct = 0;
-      for (let start = 0, batch = 0; start < rows; start += batchSize, batch++) {
+      for (let start = 0, batch = 1; start < rows; start += batchSize, batch++) {
         const count = Math.min(batchSize, rows - start);
         const indices = order.ptr + start * 4;
         k.nnGatherRows(train.x.ptr, net.inputs, indices, count, work.input.ptr);
@@ -270,8 +317,12 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
       history.accuracy.push(log.accuracy);
       history.valLoss.push(log.valLoss ?? NaN);
       history.valAccuracy.push(log.valAccuracy ?? NaN);
-      await onEpoch?.(log);
+      const verdict = await onEpoch?.(log);
       assertAlive(net);
+      if (verdict === false) {
+        history.stoppedEarly = epoch < epochs;
+        break;
+      }
 
       if (stop) {
         const value = log[stop.monitor] as number;
@@ -281,18 +332,18 @@ export async function fitNet(net: DenseNet, shuffleRng: Rng, x: Tensor, y: Targe
           stop.wait = 0;
           snapshot?.view.set(net.params.view);
         } else if (++stop.wait >= stop.patience) {
-          history.stoppedEarly = epoch + 1 < epochs;
+          history.stoppedEarly = epoch < epochs;
           break;
         }
       }
-      if (epoch + 1 < epochs) {
+      if (epoch < epochs) {
         await nextTurn();
         assertAlive(net);
       }
     }
-    if (stop && stop.bestEpoch >= 0) {
+    if (stop && stop.bestEpoch >= 1) {
       history.bestEpoch = stop.bestEpoch;
-      if (snapshot && stop.bestEpoch !== history.epochs.length - 1) net.params.view.set(snapshot.view);
+      if (snapshot && stop.bestEpoch !== history.epochs.length) net.params.view.set(snapshot.view);
     }
     history.seconds = (performance.now() - started) / 1000;
     return history;

@@ -4,10 +4,10 @@ import type { Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 
 /** The name of an `nninit.init` initializer. */
-export type InitName = Exclude<keyof typeof init, 'calculateGain' | 'fans' | 'lsuv' | 'meanField' | 'criticalPoint'>;
+export type InitName = Exclude<keyof typeof init, 'calculateGain' | 'fans' | 'meanField' | 'criticalPoint'>;
 
-// Helpers of the init namespace that draw no tensor from a shape (lsuv needs a model and data; meanField and criticalPoint compute numbers).
-const NOT_INITIALIZERS = new Set(['calculateGain', 'fans', 'lsuv', 'meanField', 'criticalPoint']);
+// Helpers of the init namespace that draw no tensor from a shape (meanField and criticalPoint compute numbers).
+const NOT_INITIALIZERS = new Set(['calculateGain', 'fans', 'meanField', 'criticalPoint']);
 
 /** An initializer by name, or by name with its options: `'heNormal'`, `{ name: 'normal', std: 1 }`. */
 export type InitSpec = InitName | ({ name: InitName } & Record<string, unknown>);

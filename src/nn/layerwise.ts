@@ -1,6 +1,5 @@
-import type { Tensor } from '../tensor.js';
+import { checkMatrix, type Tensor } from '../tensor.js';
 import { networkOf, type Mlp } from './mlp.js';
-import { checkInputs } from './targets.js';
 
 /**
  * @internal Runs x [rows, inputs] through the model layer by layer on the wasm path, for tools
@@ -11,7 +10,7 @@ import { checkInputs } from './targets.js';
  */
 export function forwardByLayer(mlp: Mlp, x: Tensor, visit: (layer: number, pre: Float32Array) => boolean): void {
   const net = networkOf(mlp);
-  const rows = checkInputs(x, net.inputs);
+  const rows = checkMatrix(x, 'x', { cols: net.inputs, finite: true }).rows;
   const work = net.workspace(rows);
   work.input.write(x.data);
   let input = work.input.ptr;

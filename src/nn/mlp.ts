@@ -13,13 +13,13 @@ import {
 } from '../io/model-format.js';
 import { Rng, randomSeed } from '../random.js';
 import { kernels, withBuffers } from '../runtime/index.js';
-import { checkFinite, type Tensor } from '../tensor.js';
+import { checkFinite, checkMatrix, type Tensor } from '../tensor.js';
 import { ACTIVATIONS, OUTPUTS, type Activation, type ActivationSpec, type OutputName, resolveActivation, resolveOutput } from './activations.js';
 import { EVAL_ROWS, fitNet, scoreRows, type FitOptions, type History } from './fit.js';
 import { checkInitSpec, drawInit, type InitSpec } from './init-spec.js';
 import { DenseNet } from './network.js';
-import { checkKeys } from '../options.js';
-import { checkInputs, encodeTargets, type Targets } from './targets.js';
+import { checkOptions, type OptionKeys } from '../options.js';
+import { encodeTargets, type Targets } from './targets.js';
 
 export interface MlpOptions {
   /** Units per layer, input first: `[784, 256, 256, 10]` makes three dense layers. */
@@ -54,7 +54,7 @@ export interface DenseLayer {
   bias: Tensor;
 }
 
-const MLP_KEYS = ['layers', 'activation', 'output', 'init', 'biasInit', 'seed'];
+const MLP_KEYS: OptionKeys<MlpOptions> = { layers: true, activation: true, output: true, init: true, biasInit: true, seed: true };
 
 // Frees a forgotten model's wasm memory when the model is garbage-collected.
 const registry = new FinalizationRegistry<DenseNet>((net) => net.free());
@@ -85,7 +85,7 @@ export class Mlp {
   private training = false;
 
   constructor(options: MlpOptions) {
-    const o = checkKeys('Mlp', options, MLP_KEYS);
+    const o = checkOptions('Mlp', options, MLP_KEYS);
     const sizes = o.layers;
     if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((n) => Number.isInteger(n) && n >= 1)) {
       throw new ShapeError(`layers must list at least two positive integer sizes (input first), got ${show(sizes)}`);
@@ -169,8 +169,8 @@ export class Mlp {
 
   /**
    * Trains on (x, y): x a Tensor [rows, inputs], y class ids or a Tensor [rows, outputs]. Resolves
-   * with the history once every epoch ran (or early stopping ended it); yields to the event loop
-   * between epochs.
+   * with the history once every epoch ran (or early stopping, or `onEpoch` returning false, ended
+   * it); yields to the event loop between epochs. Epochs are numbered from 1 in the logs.
    */
   async fit(x: Tensor, y: Targets, options: FitOptions): Promise<History> {
     const net = this.alive();
@@ -186,7 +186,7 @@ export class Mlp {
   /** Outputs for x [rows, inputs]: class probabilities (softmax), per-output probabilities (sigmoid) or values. */
   predict(x: Tensor): Tensor {
     const net = this.alive();
-    const rows = checkInputs(x, net.inputs);
+    const rows = checkMatrix(x, 'x', { cols: net.inputs, finite: true }).rows;
     const outputs = net.outputs;
     const result = new Float32Array(rows * outputs);
     const k = kernels();
@@ -210,7 +210,7 @@ export class Mlp {
    */
   evaluate(x: Tensor, y: Targets): { loss: number; accuracy: number } {
     const net = this.alive();
-    const rows = checkInputs(x, net.inputs);
+    const rows = checkMatrix(x, 'x', { cols: net.inputs, finite: true }).rows;
     const targets = encodeTargets(y, rows, net.outputs, this.output);
     return withBuffers([x.data.length, targets.length], (xBuffer, targetBuffer) => {
       xBuffer.write(x.data);
@@ -285,7 +285,7 @@ export class Mlp {
    * with `fit(x, y, { freeze: [0, …, layers.length - 2] })`, or everything without `freeze`.
    */
   withHead(outputs: number, options: WithHeadOptions = {}): Mlp {
-    const o = checkKeys('withHead', options, ['init', 'output', 'seed']);
+    const o = checkOptions('withHead', options, { init: true, output: true, seed: true });
     if (!Number.isInteger(outputs) || outputs < 1) throw new ParamError(`outputs must be a positive integer, got ${show(outputs)}`);
     const base = this.layers.slice(0, -1);
     const head = new Mlp({
@@ -323,7 +323,7 @@ export function networkOf(mlp: Mlp): DenseNet {
  */
 export function gradientsOf(mlp: Mlp, x: Tensor, y: Targets): { loss: number; weights: Float32Array[]; biases: Float32Array[] } {
   const net = networks.get(mlp)!;
-  const rows = checkInputs(x, net.inputs);
+  const rows = checkMatrix(x, 'x', { cols: net.inputs, finite: true }).rows;
   const targets = encodeTargets(y, rows, net.outputs, mlp.output);
   const work = net.workspace(rows);
   work.input.write(x.data);

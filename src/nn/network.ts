@@ -3,6 +3,7 @@ import { OptimizerState, type ParamRange } from '../optim/state.js';
 import type { Optimizer } from '../optim/optimizers.js';
 import { allocF32, heap, kernels, registerWarmup, withBuffers, type F32Buffer } from '../runtime/index.js';
 import type { Activation, OutputName } from './activations.js';
+import type { FitNetwork } from './fit.js';
 
 /** What a dense network is, apart from its numbers. */
 export interface NetShape {
@@ -30,7 +31,7 @@ interface Workspace {
  * one parameter buffer (and likewise in the gradient buffer), so an optimizer step over all
  * trainable layers is one kernel call over one contiguous range.
  */
-export class DenseNet {
+export class DenseNet implements FitNetwork {
   readonly params: F32Buffer;
   readonly grads: F32Buffer;
   /** Element offsets of each layer's weight and bias in `params` and `grads`. */

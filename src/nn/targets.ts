@@ -9,19 +9,6 @@ function isTensor(value: unknown): value is Tensor {
   return typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Array.isArray(value) && 'data' in value;
 }
 
-/** Checks that x is a Tensor [rows, inputs] of finite values and returns rows. */
-export function checkInputs(x: unknown, inputs: number, name = 'x'): number {
-  if (!isTensor(x) || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) {
-    throw new ShapeError(`${name} must be a Tensor [rows, ${inputs}] (from nninit.tensor), got ${show(x)}`);
-  }
-  const [rows, columns] = x.shape;
-  if (x.shape.length !== 2 || columns !== inputs || !Number.isInteger(rows) || rows < 1 || rows * columns !== x.data.length) {
-    throw new ShapeError(`${name} must have shape [rows, ${inputs}] with rows >= 1, got shape ${show(x.shape)} holding ${x.data.length} values`);
-  }
-  checkFinite(x.data, `${name}.data`);
-  return rows;
-}
-
 /**
  * Dense targets [rows, outputs] for the loss kernels. Class ids become one-hot rows; with a single
  * output (a sigmoid's binary case) the id itself, 0 or 1, is the target.

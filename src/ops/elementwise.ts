@@ -1,38 +1,6 @@
 import { ParamError, show } from '../errors.js';
-import { blocksFor, Rng, splitBlockIndex } from '../random.js';
 import { allocF32, kernels, registerWarmup, withBuffers } from '../runtime/index.js';
 import { checkTensor, sizeOf, type Tensor } from '../tensor.js';
-
-/**
- * The RBM's inner step on wasm buffers (internal): prob = σ(x + bias) row-wise, and
- * sample = Bernoulli(prob) as 0/1, drawing ⌈rows·cols / 4⌉ blocks of `rng` exactly as
- * `fillBernoulli` would for rows·cols values. `bias` 0 means no bias; prob may be x; sample may
- * be x but not prob or bias.
- */
-export function sigmoidBernoulli(
-  x: number,
-  bias: number,
-  prob: number,
-  sample: number,
-  rows: number,
-  cols: number,
-  rng: Rng,
-  substream = 0,
-): void {
-  const start = rng.takeBlocks(blocksFor(rows * cols));
-  kernels().elementwiseSigmoidBernoulli({
-    x,
-    bias,
-    prob,
-    sample,
-    rows,
-    cols,
-    k0: rng.key0,
-    k1: rng.key1,
-    ...splitBlockIndex(start),
-    substream,
-  });
-}
 
 // --- public API: Tensor in, new Tensor out ------------------------------------------------------------
 
@@ -101,7 +69,7 @@ export function logSoftmax(t: Tensor): Tensor {
 }
 
 // V8 first runs each kernel as baseline code and swaps in optimized code on a later call, once the
-// function has used up a budget of loop iterations × body size (WASM-NOTES). Two calls on 64K
+// function has used up a budget of loop iterations × body size (docs/wasm-notes.md). Two calls on 64K
 // elements use it up for every kernel here (three on 4K left even sigmoid unoptimized).
 const WARMUP_LENGTH = 1 << 16;
 const WARMUP_CALLS = 2;
@@ -116,7 +84,6 @@ registerWarmup(() => {
     bias.view.fill(0);
     const n = WARMUP_LENGTH;
     const rows = WARMUP_LENGTH / 64;
-    const rng = new Rng(0);
     for (let call = 0; call < WARMUP_CALLS; call++) {
       k.elementwiseBiasAdd(x.ptr, bias.ptr, y.ptr, rows, 64);
       k.elementwiseSigmoid(x.ptr, y.ptr, n);
@@ -130,9 +97,6 @@ registerWarmup(() => {
       k.elementwiseSoftplus(x.ptr, y.ptr, n);
       k.elementwiseSoftmax(x.ptr, y.ptr, rows, 64);
       k.elementwiseLogSoftmax(x.ptr, y.ptr, rows, 64);
-      k.elementwiseSoftmaxBackward(x.ptr, x.ptr, y.ptr, rows, 64);
-      k.elementwiseLogSoftmaxBackward(x.ptr, x.ptr, y.ptr, rows, 64);
-      sigmoidBernoulli(x.ptr, bias.ptr, y.ptr, x.ptr, rows, 64, rng);
     }
   } finally {
     bias.free();

@@ -1,6 +1,7 @@
-import { ParamError, ShapeError, show } from '../errors.js';
+import { ShapeError, show } from '../errors.js';
+import { booleanOption, checkOptions } from '../options.js';
 import { withBuffers } from '../runtime/index.js';
-import { checkTensor, type Tensor } from '../tensor.js';
+import { checkMatrix, type Tensor } from '../tensor.js';
 import { gemmInto, reserveGemmWorkspace } from './gemm.js';
 
 export interface MatmulOptions {
@@ -8,21 +9,6 @@ export interface MatmulOptions {
   transposeA?: boolean;
   /** Use bᵀ in place of b (b is stored n×k). */
   transposeB?: boolean;
-}
-
-const MATMUL_OPTIONS: readonly string[] = ['transposeA', 'transposeB'];
-
-function checkMatrix(t: unknown, name: string): { rows: number; cols: number; data: Float32Array } {
-  const { shape, data } = checkTensor(t, `matmul: ${name}`);
-  if (shape.length !== 2) throw new ShapeError(`matmul: ${name} must be 2-D with positive dimensions, got shape ${show(shape)}`);
-  return { rows: shape[0], cols: shape[1], data };
-}
-
-function checkFlag(options: Record<string, unknown>, name: string): boolean {
-  const value = options[name];
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') throw new ParamError(`matmul: ${name} must be a boolean, got ${show(value)}`);
-  return value;
 }
 
 /**
@@ -35,18 +21,11 @@ function checkFlag(options: Record<string, unknown>, name: string): boolean {
  * ```
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ParamError(`matmul: options must be an object, got ${show(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!MATMUL_OPTIONS.includes(key)) {
-      throw new ParamError(`matmul: unknown option ${show(key)} (it takes ${MATMUL_OPTIONS.join(', ')})`);
-    }
-  }
-  const transA = checkFlag(options as Record<string, unknown>, 'transposeA');
-  const transB = checkFlag(options as Record<string, unknown>, 'transposeB');
-  const left = checkMatrix(a, 'a');
-  const right = checkMatrix(b, 'b');
+  const o = checkOptions('matmul', options, { transposeA: true, transposeB: true });
+  const transA = booleanOption('matmul: transposeA', o.transposeA, false);
+  const transB = booleanOption('matmul: transposeB', o.transposeB, false);
+  const left = checkMatrix(a, 'matmul: a');
+  const right = checkMatrix(b, 'matmul: b');
   const m = transA ? left.cols : left.rows;
   const k = transA ? left.rows : left.cols;
   const kB = transB ? right.cols : right.rows;

@@ -1,5 +1,5 @@
 import { ParamError, show } from '../errors.js';
-import { booleanOption, checkKeys, numberIn } from '../options.js';
+import { booleanOption, checkOptions, numberIn, type OptionKeys } from '../options.js';
 import type { Schedule } from './schedules.js';
 
 /** Options every optimizer takes besides its own. */
@@ -65,9 +65,9 @@ export interface AdamOptimizer extends Common {
  */
 export type Optimizer = SgdOptimizer | AdamOptimizer;
 
-const COMMON_KEYS = ['lr', 'schedule', 'clipNorm', 'clipValue'] as const;
+const COMMON_KEYS: OptionKeys<CommonOptions> = { lr: true, schedule: true, clipNorm: true, clipValue: true };
 
-function common(o: Record<string, unknown>): Common {
+function common(o: { readonly [K in keyof CommonOptions]?: unknown }): Common {
   const schedule = o.schedule;
   if (schedule !== undefined && (typeof schedule !== 'object' || schedule === null || typeof (schedule as Schedule).rate !== 'function')) {
     throw new ParamError(`schedule must come from optim.stepSchedule or optim.cosineSchedule, got ${show(schedule)}`);
@@ -82,7 +82,7 @@ function common(o: Record<string, unknown>): Common {
 
 /** Stochastic gradient descent with optional (Nesterov) momentum, as torch.optim.SGD (dampening 0). */
 export function sgd(options: SgdOptions): SgdOptimizer {
-  const o = checkKeys('optim.sgd', options, [...COMMON_KEYS, 'momentum', 'nesterov', 'weightDecay']);
+  const o = checkOptions('optim.sgd', options, { ...COMMON_KEYS, momentum: true, nesterov: true, weightDecay: true });
   const momentum = numberIn('momentum', o.momentum, { min: 0, below: 1 }, 0);
   const nesterov = booleanOption('nesterov', o.nesterov, false);
   if (nesterov && momentum === 0) throw new ParamError('nesterov needs momentum > 0, got momentum 0');
@@ -96,7 +96,7 @@ export function sgd(options: SgdOptions): SgdOptimizer {
 }
 
 function adamLike(kind: 'adam' | 'adamw', options: AdamOptions, defaultDecay: number): AdamOptimizer {
-  const o = checkKeys(`optim.${kind}`, options, [...COMMON_KEYS, 'beta1', 'beta2', 'eps', 'weightDecay']);
+  const o = checkOptions(`optim.${kind}`, options, { ...COMMON_KEYS, beta1: true, beta2: true, eps: true, weightDecay: true });
   return Object.freeze({
     kind,
     ...common(o),
@@ -117,7 +117,7 @@ export function adamw(options: AdamOptions): AdamOptimizer {
   return adamLike('adamw', options, 0.01);
 }
 
-/** The learning rate for an epoch (0-based). */
+/** The learning rate for an epoch (1-based, as the logs number it). */
 export function learningRate(optimizer: Optimizer, epoch: number): number {
   return optimizer.schedule ? optimizer.schedule.rate(optimizer.lr, epoch) : optimizer.lr;
 }

@@ -1,8 +1,9 @@
-import { checkKeys, numberIn, positiveInteger } from '../options.js';
+import { checkOptions, numberIn, positiveInteger } from '../options.js';
 
 /**
  * A learning-rate schedule, evaluated once per epoch (like PyTorch schedulers stepped after each
- * epoch): `rate(baseLr, epoch)` with `epoch` counted from 0.
+ * epoch): `rate(baseLr, epoch)` with `epoch` the 1-based epoch number of the logs; epoch 1 trains
+ * at `baseLr`.
  */
 export interface Schedule {
   readonly kind: 'step' | 'cosine';
@@ -16,14 +17,14 @@ export interface StepScheduleOptions {
   gamma?: number;
 }
 
-/** lr · gamma^⌊epoch / stepSize⌋, as torch.optim.lr_scheduler.StepLR. */
+/** lr · gamma^⌊(epoch − 1) / stepSize⌋, as torch.optim.lr_scheduler.StepLR. */
 export function stepSchedule(options: StepScheduleOptions): Schedule {
-  const o = checkKeys('stepSchedule', options, ['stepSize', 'gamma']);
+  const o = checkOptions('stepSchedule', options, { stepSize: true, gamma: true });
   const stepSize = positiveInteger('stepSize', o.stepSize);
   const gamma = numberIn('gamma', o.gamma, { above: 0 }, 0.1);
   return Object.freeze({
     kind: 'step' as const,
-    rate: (baseLr: number, epoch: number) => baseLr * gamma ** Math.floor(epoch / stepSize),
+    rate: (baseLr: number, epoch: number) => baseLr * gamma ** Math.floor((epoch - 1) / stepSize),
   });
 }
 
@@ -35,16 +36,16 @@ export interface CosineScheduleOptions {
 }
 
 /**
- * minLr + (lr − minLr)·(1 + cos(π·epoch/epochs))/2, as torch.optim.lr_scheduler.CosineAnnealingLR
- * for epoch ≤ epochs; held at minLr afterwards rather than rising again.
+ * minLr + (lr − minLr)·(1 + cos(π·(epoch − 1)/epochs))/2, as torch.optim.lr_scheduler.CosineAnnealingLR
+ * over epochs 1 … epochs + 1; held at minLr afterwards rather than rising again.
  */
 export function cosineSchedule(options: CosineScheduleOptions): Schedule {
-  const o = checkKeys('cosineSchedule', options, ['epochs', 'minLr']);
+  const o = checkOptions('cosineSchedule', options, { epochs: true, minLr: true });
   const epochs = positiveInteger('epochs', o.epochs);
   const minLr = numberIn('minLr', o.minLr, { min: 0 }, 0);
   return Object.freeze({
     kind: 'cosine' as const,
     rate: (baseLr: number, epoch: number) =>
-      minLr + ((baseLr - minLr) * (1 + Math.cos((Math.PI * Math.min(epoch, epochs)) / epochs))) / 2,
+      minLr + ((baseLr - minLr) * (1 + Math.cos((Math.PI * Math.min(epoch - 1, epochs)) / epochs))) / 2,
   });
 }

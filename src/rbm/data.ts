@@ -1,20 +1,12 @@
 /* Checks of the tensors an RBM is handed: data [rows, nVisible] and parameters. */
 import { DataError, ShapeError, show } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { checkMatrix, type Tensor } from '../tensor.js';
 
 /** Checks a data tensor's shape and values (Bernoulli data in [0, 1] when `unitInterval`); returns its row count. */
 export function checkData(x: Tensor, name: string, nVisible: number, unitInterval: boolean): number {
-  if (typeof x !== 'object' || x === null || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) {
-    throw new ShapeError(`${name} must be a Tensor [rows, ${nVisible}], got ${show(x)}`);
-  }
-  if (x.shape.length !== 2 || x.shape[1] !== nVisible || !Number.isInteger(x.shape[0]) || x.shape[0] < 1) {
-    throw new ShapeError(`${name} must have shape [rows, ${nVisible}] (nVisible = ${nVisible}), got ${show(x.shape)}`);
-  }
-  if (x.data.length !== x.shape[0] * x.shape[1]) {
-    throw new ShapeError(`${name} has ${x.data.length} elements but shape ${show(x.shape)} needs ${x.shape[0] * x.shape[1]}`);
-  }
-  checkValues(x.data, name, nVisible, unitInterval);
-  return x.shape[0];
+  const { rows, data } = checkMatrix(x, name, { cols: nVisible });
+  checkValues(data, name, nVisible, unitInterval);
+  return rows;
 }
 
 /** Checks one parameter tensor of `setWeights` against its shape; returns its values. */

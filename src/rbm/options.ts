@@ -4,7 +4,7 @@
  * training loop reads.
  */
 import { ParamError, show } from '../errors.js';
-import { booleanOption, checkKeys, integerIn, numberIn } from '../options.js';
+import { booleanOption, checkOptions, integerIn, numberIn, type OptionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
 
 export type VisibleUnits = 'bernoulli' | 'gaussian';
@@ -109,20 +109,28 @@ export interface SampleOptions {
   seed?: number;
 }
 
-export const RBM_OPTION_NAMES = ['nVisible', 'nHidden', 'visible', 'seed', 'visibleBiasFromData'] as const;
-export const STEP_OPTION_NAMES = ['learningRate', 'k', 'persistent', 'weightDecay', 'sparsity', 'sampleVisible', 'allowOutOfRange'] as const;
-export const FIT_OPTION_NAMES = [
-  ...STEP_OPTION_NAMES,
-  'epochs',
-  'batchSize',
-  'momentum',
-  'shuffle',
-  'validation',
-  'monitorSize',
-  'onEpoch',
-  'onBatch',
-] as const;
-export const SAMPLE_OPTION_NAMES = ['steps', 'init', 'seed'] as const;
+export const RBM_OPTION_KEYS: OptionKeys<RbmOptions> = { nVisible: true, nHidden: true, visible: true, seed: true, visibleBiasFromData: true };
+export const STEP_OPTION_KEYS: OptionKeys<StepOptions> = {
+  learningRate: true,
+  k: true,
+  persistent: true,
+  weightDecay: true,
+  sparsity: true,
+  sampleVisible: true,
+  allowOutOfRange: true,
+};
+export const FIT_OPTION_KEYS: OptionKeys<FitOptions> = {
+  ...STEP_OPTION_KEYS,
+  epochs: true,
+  batchSize: true,
+  momentum: true,
+  shuffle: true,
+  validation: true,
+  monitorSize: true,
+  onEpoch: true,
+  onBatch: true,
+};
+export const SAMPLE_OPTION_KEYS: OptionKeys<SampleOptions> = { steps: true, init: true, seed: true };
 
 /** One training step's settings, checked. */
 export interface StepSettings {
@@ -189,16 +197,16 @@ export function stepSettings(options: StepOptions, visible: VisibleUnits, moment
 }
 
 export function partialFitSettings(options: PartialFitOptions, visible: VisibleUnits): StepSettings {
-  checkKeys('RBM.partialFit', options, [...STEP_OPTION_NAMES, 'momentum']);
+  checkOptions('RBM.partialFit', options, { ...STEP_OPTION_KEYS, momentum: true });
   return stepSettings(options, visible, numberIn('momentum', options.momentum ?? 0, { min: 0, below: 1 }));
 }
 
 /**
  * Checks a fit's options (keys, types and ranges; not the data) and resolves their defaults.
- * `what` names the caller in messages (`RBM.fit`, `DBN.pretrain`), `allowed` its option names.
+ * `what` names the caller in messages (`RBM.fit`, `DBN.pretrain`).
  */
-export function fitSettings(options: FitOptions, visible: VisibleUnits, what = 'RBM.fit', allowed: readonly string[] = FIT_OPTION_NAMES): FitSettings {
-  checkKeys(what, options, allowed);
+export function fitSettings(options: FitOptions, visible: VisibleUnits, what = 'RBM.fit'): FitSettings {
+  checkOptions(what, options, FIT_OPTION_KEYS);
   const momentum = options.momentum ?? defaultMomentum;
   if (typeof momentum !== 'function') numberIn('momentum', momentum, { min: 0, below: 1 });
   for (const name of ['onEpoch', 'onBatch'] as const) {

@@ -11,7 +11,7 @@ import {
   type LoadOptions,
   type ModelFile,
 } from '../io/model-format.js';
-import { booleanOption, checkKeys, integerIn } from '../options.js';
+import { booleanOption, checkOptions, integerIn } from '../options.js';
 import { randomSeed, Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { OwnedBuffers } from './buffers.js';
@@ -23,8 +23,8 @@ import { Inference } from './inference.js';
 import {
   fitSettings,
   partialFitSettings,
-  RBM_OPTION_NAMES,
-  SAMPLE_OPTION_NAMES,
+  RBM_OPTION_KEYS,
+  SAMPLE_OPTION_KEYS,
   visibleUnits,
   type FitOptions,
   type History,
@@ -86,7 +86,7 @@ export class RBM {
   private disposed = false;
 
   constructor(options: RbmOptions) {
-    checkKeys('RBM', options ?? null, RBM_OPTION_NAMES);
+    checkOptions('RBM', options ?? null, RBM_OPTION_KEYS);
     this.nVisible = integerIn('nVisible', options.nVisible, 1, 2 ** 24);
     this.nHidden = integerIn('nHidden', options.nHidden, 1, 2 ** 24);
     this.visible = visibleUnits(options.visible);
@@ -183,7 +183,7 @@ export class RBM {
    */
   pseudoLikelihood(x: Tensor, options: { seed?: number } = {}): number {
     if (this.visible !== 'bernoulli') throw new ParamError('pseudoLikelihood is defined for Bernoulli visible units only');
-    checkKeys('RBM.pseudoLikelihood', options, ['seed']);
+    checkOptions('RBM.pseudoLikelihood', options, { seed: true });
     const rows = this.checkInput(x);
     const rng = options.seed === undefined ? this.rng : new Rng(options.seed);
     const flips = new Int32Array(rows);
@@ -209,7 +209,7 @@ export class RBM {
   sample(n: number, options: SampleOptions = {}): Tensor {
     this.checkAlive();
     integerIn('n', n, 1, 2 ** 24);
-    checkKeys('RBM.sample', options, SAMPLE_OPTION_NAMES);
+    checkOptions('RBM.sample', options, SAMPLE_OPTION_KEYS);
     const steps = integerIn('steps', options.steps ?? 1000, 1);
     if (options.init !== undefined) {
       const rows = this.checkInput(options.init, 'init');

@@ -16,7 +16,7 @@ interface Block {
  * Allocator for the wasm linear memory above the module's static data, run from TypeScript.
  *
  * The AssemblyScript `stub` runtime's `free` only releases the newest block and its pointers wrap
- * silently past 4 GiB (WASM-NOTES), so kernels never allocate: they take pointers handed out here.
+ * silently past 4 GiB (docs/wasm-notes.md), so kernels never allocate: they take pointers handed out here.
  * First fit over an address-ordered free list with coalescing; models allocate a few large
  * buffers for their lifetime, so the list stays short.
  */

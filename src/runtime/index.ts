@@ -1,4 +1,5 @@
 import { ParamError, WasmError, show } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { F32Buffer, WasmHeap } from './heap.js';
 import { findMemoryImport, sharedMemoryVariant } from './threads-binary.js';
 import { argumentLists, bindKernels, type KernelName, type Kernels, type WasmExports } from './kernels.generated.js';
@@ -47,7 +48,7 @@ const warmups: Array<() => void> = [];
 
 /**
  * Registers a function run once at `ready()` so that V8 replaces each hot kernel's baseline
- * (Liftoff) code with optimized code before users time anything (WASM-NOTES).
+ * (Liftoff) code with optimized code before users time anything (docs/wasm-notes.md).
  */
 export function registerWarmup(fn: () => void): void {
   warmups.push(fn);
@@ -178,6 +179,11 @@ function notice(reason: string, line: string): void {
  * `ready({ threads })` also sets how many threads matrix products use (see ReadyOptions).
  */
 export function ready(options?: ReadyOptions): Promise<void> {
+  try {
+    checkOptions('ready', options, { threads: true });
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const base = readyOnce();
   const threads = options?.threads;
   if (threads === undefined) return base;
@@ -313,8 +319,8 @@ export function kernels(): Kernels {
 }
 
 /**
- * The module's exports as compiled, every kernel positional: for the runtime and tests of the
- * boundary itself, and for callers not yet moved to {@link kernels}.
+ * The module's exports as compiled, every kernel positional: for tests of the boundary itself.
+ * Code calls {@link kernels}.
  */
 export function wasmExports(): WasmExports {
   return runtime().exports;

@@ -1,7 +1,7 @@
 // The kernels import their memory (asc --importMemory) declared with a maximum: limits flag 0x01.
 // A module that imports a *shared* memory must declare it shared (flag 0x03), and nothing else in
 // the binary differs, so threads get their module by flipping that one byte instead of shipping a
-// second embedded build (WASM-NOTES: the base64 module is most of the bundle).
+// second embedded build (docs/wasm-notes.md: the base64 module is most of the bundle).
 
 /** Where the memory import's limits start in a module binary, and what they say. */
 export interface MemoryImport {

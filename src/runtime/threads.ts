@@ -90,7 +90,7 @@ else {
 `;
 
 /** What the pool needs from a platform's worker. */
-interface WorkerHandle {
+export interface WorkerHandle {
   post(message: unknown): void;
   /** Every message, and a failure (error event, unexpected exit) as a string. */
   listen(onMessage: (data: { type: string; message?: string }) => void, onFailure: (reason: string) => void): void;
@@ -176,7 +176,8 @@ export async function threadsUnavailableReason(): Promise<string | null> {
   return null;
 }
 
-async function spawn(): Promise<WorkerHandle> {
+/** Starts one worker running WORKER_SOURCE, in Node or a browser. */
+export async function spawnWorker(): Promise<WorkerHandle> {
   if (inNode()) {
     const threads = await nodeModule<NodeWorkerThreads>(WORKER_THREADS);
     if (!threads) throw new Error('node:worker_threads is unavailable');
@@ -272,7 +273,10 @@ export class ThreadPool {
 
   /**
    * Starts `workers` workers on `memory` (which must be shared) and resolves once every one has
-   * instantiated `module`; rejects with the first failure after stopping those that started.
+   * instantiated `module`; rejects with the first failure, of a worker starting or of one already
+   * started while others still start, after stopping them all. A worker that fails later breaks
+   * the pool (`broken`, `onBroken`); one that exits after `stop()` asked it to is no failure.
+   * `spawn` starts one worker (tests wrap spawnWorker to make one fail at a chosen moment).
    */
   static async start(options: {
     module: WebAssembly.Module;
@@ -281,50 +285,46 @@ export class ThreadPool {
     workers: number;
     functions: string[];
     onBroken: (reason: string) => void;
+    spawn?: () => Promise<WorkerHandle>;
   }): Promise<ThreadPool> {
     const { module, memory, heap, workers, functions } = options;
+    const spawn = options.spawn ?? spawnWorker;
     const block = heap.alloc(HEADER + workers * SLOT);
     new Uint8Array(memory.buffer, block, HEADER + workers * SLOT).fill(0);
     const handles: WorkerHandle[] = [];
     const byes: Array<Promise<void>> = [];
     const started: Array<Promise<void>> = [];
+    // Rejected by the first failure while the pool starts, whichever worker it comes from.
+    let failStart!: (reason: string) => void;
+    const startFailed = new Promise<never>((_, reject) => (failStart = (reason) => reject(new Error(reason))));
+    startFailed.catch(() => undefined); // observed below only if it rejects before every worker is ready
     let pool: ThreadPool | null = null;
-    const failures: string[] = [];
     try {
       for (let w = 0; w < workers; w++) {
         const handle = await spawn();
         handles.push(handle);
         let ready!: () => void;
-        let fail!: (reason: string) => void;
         let bye!: () => void;
-        started.push(
-          new Promise<void>((resolve, reject) => {
-            ready = resolve;
-            fail = (reason) => reject(new Error(reason));
-          }),
-        );
+        started.push(new Promise<void>((resolve) => (ready = resolve)));
         byes.push(new Promise<void>((resolve) => (bye = resolve)));
-        let isReady = false;
         handle.listen(
           (data) => {
-            if (data.type === 'ready') {
-              isReady = true;
-              ready();
-            } else if (data.type === 'error') fail(data.message ?? 'unknown error');
+            if (data.type === 'ready') ready();
+            else if (data.type === 'error') failStart(data.message ?? 'unknown error');
             else if (data.type === 'bye') bye();
           },
           (reason) => {
             bye();
-            if (!isReady) fail(reason);
-            else if (pool && !pool.stopped && pool.broken === null) {
+            if (pool === null) failStart(reason);
+            else if (!pool.stopped && pool.broken === null) {
               pool.broken = reason;
               options.onBroken(reason);
-            } else failures.push(reason);
+            }
           },
         );
         handle.post({ module, memory, slot: block + HEADER + w * SLOT, header: block, functions });
       }
-      await Promise.all(started);
+      await Promise.race([Promise.all(started), startFailed]);
     } catch (error) {
       for (const handle of handles) handle.terminate();
       heap.free(block);

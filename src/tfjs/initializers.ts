@@ -2,6 +2,7 @@ import { serialization, tensor, type DataType, type Tensor as TfTensor } from '@
 import { initializers } from '@tensorflow/tfjs-layers';
 // Everything from the main entry (one runtime per process, one set of classes).
 import { init, NninitError, ParamError, ShapeError, type Tensor } from '../index.js';
+import type { OptionKeys } from '../options.js';
 import { describe } from './describe.js';
 import { torchShapeOf, torchToTfjs } from './layout.js';
 
@@ -40,26 +41,36 @@ export type TfjsInitializerName =
   | 'eye'
   | 'dirac';
 
-/** The options each initializer takes in TF.js (its nninit options less `layout` and `rng`). */
-const OPTION_KEYS: Record<TfjsInitializerName, readonly string[]> = {
-  zeros: [],
-  ones: [],
-  constant: ['value'],
-  uniform: ['low', 'high', 'seed'],
-  normal: ['mean', 'std', 'seed'],
-  truncatedNormal: ['mean', 'std', 'low', 'high', 'seed'],
-  xavierUniform: ['gain', 'seed'],
-  xavierNormal: ['gain', 'seed'],
-  kaimingUniform: ['a', 'mode', 'nonlinearity', 'seed'],
-  kaimingNormal: ['a', 'mode', 'nonlinearity', 'seed'],
-  lecunUniform: ['seed'],
-  lecunNormal: ['seed'],
-  varianceScaling: ['scale', 'mode', 'distribution', 'seed'],
-  orthogonal: ['gain', 'seed'],
-  sparse: ['sparsity', 'std', 'seed'],
-  eye: [],
-  dirac: ['groups'],
+/** The options of `nninit.init[N]`. */
+type InitOptions<N extends TfjsInitializerName> = NonNullable<Parameters<(typeof init)[N]>[1]>;
+
+/**
+ * The options each initializer takes in TF.js (its nninit options less `layout` and `rng`), each
+ * record checked against the option type, so an option nninit adds cannot be missed here.
+ */
+const OPTION_RECORDS: { [N in TfjsInitializerName]: OptionKeys<TfjsOptions<InitOptions<N>>> } = {
+  zeros: {},
+  ones: {},
+  constant: { value: true },
+  uniform: { low: true, high: true, seed: true },
+  normal: { mean: true, std: true, seed: true },
+  truncatedNormal: { mean: true, std: true, low: true, high: true, seed: true },
+  xavierUniform: { gain: true, seed: true },
+  xavierNormal: { gain: true, seed: true },
+  kaimingUniform: { a: true, mode: true, nonlinearity: true, seed: true },
+  kaimingNormal: { a: true, mode: true, nonlinearity: true, seed: true },
+  lecunUniform: { seed: true },
+  lecunNormal: { seed: true },
+  varianceScaling: { scale: true, mode: true, distribution: true, seed: true },
+  orthogonal: { gain: true, seed: true },
+  sparse: { sparsity: true, std: true, seed: true },
+  eye: {},
+  dirac: { groups: true },
 };
+
+const OPTION_KEYS = Object.fromEntries(
+  Object.entries(OPTION_RECORDS).map(([name, keys]) => [name, Object.keys(keys)]),
+) as unknown as Record<TfjsInitializerName, readonly string[]>;
 
 type Options = Record<string, string | number | boolean>;
 
@@ -122,7 +133,6 @@ export abstract class NninitInitializer extends TfInitializerBase {
    * @throws ShapeError (`E_SHAPE`) for a shape the initializer cannot fill (fewer than 2
    *   dimensions for a fan-based one, not 2-D for sparse and eye, not 3–5-D for dirac).
    * @throws ParamError (`E_PARAM`) for an invalid option or a dtype other than float32.
-   * @throws WasmError (`E_WASM`) from `orthogonal` before `nninit.ready()` has resolved.
    */
   override apply(shape: TfShape, dtype?: DataType): TfTensor {
     const what = `nninitTf.${this.calledAs}`;

@@ -1,6 +1,6 @@
 import { DataError, ParamError, ShapeError, show } from '../errors.js';
-import { checkKeys, integerIn } from '../options.js';
-import type { Tensor } from '../tensor.js';
+import { checkOptions, integerIn } from '../options.js';
+import { checkMatrix, type Tensor } from '../tensor.js';
 import { encodeGrayPng } from './png.js';
 
 /** Largest width, height, column count, padding or scale accepted. */
@@ -35,14 +35,11 @@ export interface FiltersOptions {
  * ```
  */
 export function filters(W: Tensor, options: FiltersOptions = {}): Uint8Array {
-  checkKeys('viz.filters', options, ['width', 'height', 'columns', 'padding', 'scale', 'normalize']);
+  checkOptions('viz.filters', options, { width: true, height: true, columns: true, padding: true, scale: true, normalize: true });
   const width = integerIn('width', options.width ?? 28, 1, MAX_SIDE);
   const height = integerIn('height', options.height ?? 28, 1, MAX_SIDE);
-  if (typeof W !== 'object' || W === null || !(W.data instanceof Float32Array) || !Array.isArray(W.shape) || W.shape.length !== 2) {
-    throw new ShapeError(`W must be a 2-D Tensor [units, ${width * height}], got ${show(W?.shape)}`);
-  }
-  const [units, size] = W.shape;
-  if (size !== width * height || W.data.length !== units * size) {
+  const { rows: units, cols: size } = checkMatrix(W, 'W');
+  if (size !== width * height) {
     throw new ShapeError(`W of shape ${show(W.shape)} does not hold ${width}×${height} images: it needs shape [units, ${width * height}]`);
   }
   const columns = integerIn('columns', options.columns ?? Math.ceil(Math.sqrt(units)), 1, MAX_SIDE);

@@ -2,7 +2,7 @@
  * The RBM's math in plain TypeScript with f64 arithmetic: the reference the wasm kernels
  * (assembly/rbm-*.ts) are tested against, including exact log-likelihoods and gradients by
  * enumeration. Only tests and benches import it; the model's own exact log-partition runs in
- * wasm (exact.ts).
+ * wasm (src/rbm/exact.ts).
  *
  * Energy, with W [nHidden, nVisible], visible bias b and hidden bias c:
  *   Bernoulli visible units:  E(v, h) = −b·v − c·h − hᵀWv
@@ -12,11 +12,11 @@
  * Random draws follow the kernels' layout: element (r, c) of a sampled rows × cols matrix uses
  * word c mod 4 of block base + r·⌈cols/4⌉ + ⌊c/4⌋ (see assembly/rbm/common.ts).
  */
-import { boxMuller, Rng, wordToUniform01 } from '../random.js';
-import { enumeratedLayer } from './exact.js';
-import type { VisibleUnits } from './options.js';
+import { boxMuller, Rng, wordToUniform01 } from '../../src/random.js';
+import { enumeratedLayer } from '../../src/rbm/exact.js';
+import type { VisibleUnits } from '../../src/rbm/options.js';
 
-export type { VisibleUnits } from './options.js';
+export type { VisibleUnits } from '../../src/rbm/options.js';
 
 export interface RbmParameters {
   readonly nVisible: number;

@@ -1,6 +1,6 @@
-import type { OutputName } from '../nn/activations.js';
-import { activate, referenceLoss } from '../nn/reference.js';
-import type { Layer } from './specs.js';
+import { activate, type OutputName } from '../../src/nn/activations.js';
+import type { Layer } from '../../src/layers/specs.js';
+import { referenceLoss } from './nn.js';
 
 /*
  * The f64 reference of a Sequential's forward pass, written for clarity in PyTorch's own layout

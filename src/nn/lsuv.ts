@@ -1,11 +1,10 @@
 import { DataError, ParamError, ShapeError, show } from '../errors.js';
-import { forwardByLayer, meanAndVariance } from '../nn/layerwise.js';
-import { Mlp } from '../nn/mlp.js';
-import { booleanOption, checkKeys, numberIn, positiveInteger } from '../options.js';
-import { checkInputs } from '../nn/targets.js';
-import { resolveRng, type RandomOptions } from '../random-fill.js';
-import type { Tensor } from '../tensor.js';
-import { orthogonal as orthogonalInit } from './orthogonal.js';
+import { orthogonal as orthogonalInit } from '../init/orthogonal.js';
+import { booleanOption, checkOptions, numberIn, positiveInteger, type OptionKeys } from '../options.js';
+import { RANDOM_KEYS, resolveRng, type RandomOptions } from '../random-fill.js';
+import { checkMatrix, type Tensor } from '../tensor.js';
+import { forwardByLayer, meanAndVariance } from './layerwise.js';
+import { Mlp } from './mlp.js';
 
 /** Options of {@link lsuv}. */
 export interface LsuvOptions extends RandomOptions {
@@ -29,17 +28,7 @@ export interface LsuvLayerReport {
   converged: boolean;
 }
 
-/**
- * An `nninit.Mlp`, described by the members LSUV's signature needs rather than imported: `nn`
- * derives its initializer names from this namespace's types, and the declaration bundler cannot
- * emit that import cycle. Anything that is not an Mlp is rejected at run time.
- */
-export interface LsuvModel {
-  readonly sizes: readonly number[];
-  setLayer(index: number, layer: { weight?: Tensor; bias?: Tensor }): void;
-}
-
-const LSUV_KEYS = ['tolerance', 'maxIterations', 'orthogonal', 'seed', 'rng'];
+const LSUV_KEYS: OptionKeys<LsuvOptions> = { tolerance: true, maxIterations: true, orthogonal: true, ...RANDOM_KEYS };
 
 /**
  * Layer-sequential unit-variance initialization (Mishkin & Matas, "All you need is a good init",
@@ -62,13 +51,13 @@ const LSUV_KEYS = ['tolerance', 'maxIterations', 'orthogonal', 'seed', 'rng'];
  * when a layer's output has variance 0 or ∞ on it (a constant batch, or a dead layer below: no
  * rescaling can reach 1), `E_PARAM` for bad options.
  */
-export function lsuv(mlp: LsuvModel, xBatch: Tensor, options?: LsuvOptions): LsuvLayerReport[] {
+export function lsuv(mlp: Mlp, xBatch: Tensor, options?: LsuvOptions): LsuvLayerReport[] {
   if (!(mlp instanceof Mlp)) throw new ParamError(`lsuv needs an nninit.Mlp, got ${show(mlp)}`);
-  const o = checkKeys('lsuv', options, LSUV_KEYS);
+  const o = checkOptions('lsuv', options, LSUV_KEYS);
   const tolerance = numberIn('tolerance', o.tolerance, { above: 0, below: 1 }, 0.1);
   const maxIterations = positiveInteger('maxIterations', o.maxIterations, 10);
   const preInit = booleanOption('orthogonal', o.orthogonal, true);
-  const rows = checkInputs(xBatch, mlp.sizes[0], 'xBatch');
+  const rows = checkMatrix(xBatch, 'xBatch', { cols: mlp.sizes[0], finite: true }).rows;
   if (rows < 2) {
     throw new ShapeError(`xBatch has ${rows} row; LSUV estimates each layer's output variance across rows and needs at least 2 (a few hundred is typical)`);
   }

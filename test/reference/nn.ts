@@ -1,4 +1,4 @@
-import { type Activation, type OutputName, SELU_ALPHA, SELU_SCALE } from './activations.js';
+import { activate, activationDerivative, type Activation, type OutputName } from '../../src/nn/activations.js';
 
 /*
  * The f64 reference of a dense network's forward and backward pass, written for clarity: plain
@@ -13,43 +13,6 @@ export interface ReferenceNet {
   biases: Float64Array[];
   activation: Activation;
   output: OutputName;
-}
-
-export function activate(activation: Activation, x: number): number {
-  switch (activation.name) {
-    case 'relu':
-      return Math.max(x, 0);
-    case 'sigmoid':
-      return 1 / (1 + Math.exp(-x));
-    case 'tanh':
-      return Math.tanh(x);
-    case 'leakyRelu':
-      return x > 0 ? x : activation.slope * x;
-    case 'selu':
-      return x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x);
-    case 'linear':
-      return x;
-  }
-}
-
-/** d activate / dx at x; at 0 the ReLU family takes the left derivative, as PyTorch does. */
-export function activationDerivative(activation: Activation, x: number): number {
-  switch (activation.name) {
-    case 'relu':
-      return x > 0 ? 1 : 0;
-    case 'sigmoid': {
-      const s = 1 / (1 + Math.exp(-x));
-      return s * (1 - s);
-    }
-    case 'tanh':
-      return 1 - Math.tanh(x) ** 2;
-    case 'leakyRelu':
-      return x > 0 ? 1 : activation.slope;
-    case 'selu':
-      return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(x);
-    case 'linear':
-      return 1;
-  }
 }
 
 /** Pre-activations of every layer (pre[l] for layer l, [rows, sizes[l+1]]) and inputs to each. */

@@ -1,5 +1,3 @@
-import { wordToUniform01, type Rng } from '../random.js';
-
 /*
  * Scalar references of the kernels in assembly/elementwise.ts, in f64 through Math.*, for tests.
  * Inputs are the f32 buffers the kernels read; results are f64 (no rounding to f32), so a test
@@ -88,44 +86,6 @@ export function referenceLogSoftmax(x: Values, rows: number, cols: number): Floa
     const m = rowMax(x, start, cols);
     const logSum = Math.log(rowExpSum(x, start, cols, m));
     for (let c = 0; c < cols; c++) out[start + c] = x[start + c] - m - logSum;
-  }
-  return out;
-}
-
-/** dx = y · (dy − Σ dy·y) per row, from the softmax's output y. */
-export function referenceSoftmaxBackward(y: Values, dy: Values, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const start = r * cols;
-    let dot = 0;
-    for (let c = 0; c < cols; c++) dot += dy[start + c] * y[start + c];
-    for (let c = 0; c < cols; c++) out[start + c] = y[start + c] * (dy[start + c] - dot);
-  }
-  return out;
-}
-
-/** dx = dy − e^y · Σ dy per row, from the log-softmax's output y. */
-export function referenceLogSoftmaxBackward(y: Values, dy: Values, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const start = r * cols;
-    let total = 0;
-    for (let c = 0; c < cols; c++) total += dy[start + c];
-    for (let c = 0; c < cols; c++) out[start + c] = dy[start + c] - Math.exp(y[start + c]) * total;
-  }
-  return out;
-}
-
-/**
- * The Bernoulli half of the fused sigmoid + sample kernel: sample i is uniform01(w_i) < prob[i],
- * w_i being word i of `rng`'s stream from block `start` on `substream` (block start + ⌊i/4⌋,
- * word i mod 4), the words fillBernoulli uses for the same count.
- */
-export function referenceBernoulliSample(prob: Values, rng: Rng, start: number, substream = 0): Float32Array {
-  const out = new Float32Array(prob.length);
-  for (let i = 0; i < prob.length; i += 4) {
-    const words = rng.blockWords(start + i / 4, substream);
-    for (let j = 0; j < 4 && i + j < prob.length; j++) out[i + j] = wordToUniform01(words[j]) < prob[i + j] ? 1 : 0;
   }
   return out;
 }

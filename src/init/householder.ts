@@ -1,5 +1,8 @@
-// The orthogonal initializer's QR in plain TypeScript, the scalar reference the wasm kernel
-// (assembly/linalg.ts) is tested against. Same algorithm; sums associate in row order here.
+// The orthogonal initializer's Householder QR in plain TypeScript, bit for bit the computation of
+// the wasm kernel (assembly/linalg.ts): init.orthogonal runs it before `ready()` has resolved, so
+// a seed gives the same weights either way, and test/orthogonal-kernel.test.ts holds the two to
+// identical bits. The kernel sums two rows per f64x2; here each sum keeps the same two lane
+// accumulators (rows k, k+2, … and k+1, k+3, … of the pair run), added in the kernel's order.
 
 /**
  * The Q (m×n, stored column by column) of the thin QR decomposition A = QR of `a`, an m×n matrix
@@ -7,16 +10,14 @@
  * is unique for a full-rank A, so it does not depend on the Householder sign convention: it is
  * what `q * sign(diag(r))` gives after LAPACK's geqrf, as PyTorch and Keras compute. Destroys `a`.
  */
-export function orthonormalColumnsReference(a: Float64Array, m: number, n: number): Float64Array {
+export function orthonormalColumnsScalar(a: Float64Array, m: number, n: number): Float64Array {
   const tau = new Float64Array(n);
   const diagonalSign = new Float64Array(n);
   // Householder QR in place: column k below the diagonal becomes the reflector v_k (v_k[k] = 1
   // implied), H_k = I − tau_k·v_k·v_kᵀ, and only the signs of R's diagonal are kept.
   for (let k = 0; k < n; k++) {
     const column = k * m;
-    let squares = 0;
-    for (let i = k; i < m; i++) squares += a[column + i] * a[column + i];
-    const norm = Math.sqrt(squares);
+    const norm = Math.sqrt(sumOfSquares(a, column + k, m - k));
     const alpha = a[column + k];
     if (norm === 0) {
       // A zero column (probability 0): H_k = I. PyTorch's sign(0) = 0 would zero the column
@@ -44,10 +45,24 @@ export function orthonormalColumnsReference(a: Float64Array, m: number, n: numbe
   return q;
 }
 
+/** Σ x² over x[start], …, x[start + count − 1]: two lane sums over the pairs, then the odd last one. */
+function sumOfSquares(x: Float64Array, start: number, count: number): number {
+  let lane0 = 0;
+  let lane1 = 0;
+  let i = 0;
+  for (; i + 2 <= count; i += 2) {
+    lane0 += x[start + i] * x[start + i];
+    lane1 += x[start + i + 1] * x[start + i + 1];
+  }
+  let sum = lane0 + lane1;
+  if (i < count) sum += x[start + i] * x[start + i];
+  return sum;
+}
+
 /**
  * Applies H = I − tau·v·vᵀ to rows k..m−1 of columns first..n−1 of `target` (m×n, column by
- * column). v is column k of `reflectors` below the diagonal, with v[k] = 1 implied. Columns go
- * two at a time so that each load of v serves both: about twice as fast in V8 as one at a time.
+ * column). v is column k of `reflectors` below the diagonal, with v[k] = 1 implied. vᵀc is
+ * c[k] + the two lane sums over the row pairs from k + 1, + the odd last row, as the kernel adds it.
  */
 function applyReflector(
   reflectors: Float64Array,
@@ -59,33 +74,20 @@ function applyReflector(
   n: number,
 ): void {
   const v = k * m;
-  let j = first;
-  for (; j + 1 < n; j += 2) {
-    const c0 = j * m;
-    const c1 = c0 + m;
-    let dot0 = target[c0 + k];
-    let dot1 = target[c1 + k];
-    for (let i = k + 1; i < m; i++) {
-      const x = reflectors[v + i];
-      dot0 += x * target[c0 + i];
-      dot1 += x * target[c1 + i];
-    }
-    const s0 = tau * dot0;
-    const s1 = tau * dot1;
-    target[c0 + k] -= s0;
-    target[c1 + k] -= s1;
-    for (let i = k + 1; i < m; i++) {
-      const x = reflectors[v + i];
-      target[c0 + i] -= s0 * x;
-      target[c1 + i] -= s1 * x;
-    }
-  }
-  if (j < n) {
+  const start = k + 1;
+  const tail = start + (((m - start) >> 1) << 1);
+  for (let j = first; j < n; j++) {
     const c = j * m;
-    let dot = target[c + k];
-    for (let i = k + 1; i < m; i++) dot += reflectors[v + i] * target[c + i];
+    let lane0 = 0;
+    let lane1 = 0;
+    for (let i = start; i < tail; i += 2) {
+      lane0 += reflectors[v + i] * target[c + i];
+      lane1 += reflectors[v + i + 1] * target[c + i + 1];
+    }
+    let dot = target[c + k] + lane0 + lane1;
+    if (tail < m) dot += reflectors[v + tail] * target[c + tail];
     const s = tau * dot;
     target[c + k] -= s;
-    for (let i = k + 1; i < m; i++) target[c + i] -= s * reflectors[v + i];
+    for (let i = start; i < m; i++) target[c + i] -= s * reflectors[v + i];
   }
 }

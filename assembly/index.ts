@@ -10,6 +10,7 @@ export * from './rbm-visible';
 export * from './rbm-update';
 export * from './rbm-monitor';
 export * from './rbm-partition';
+export * from './rbm-ais';
 export * from './nn';
 export * from './linalg';
 export * from './conv';

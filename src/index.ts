@@ -61,6 +61,14 @@ export {
   type SparsityOptions,
   type BatchInfo as RbmBatchInfo,
   type VisibleUnits,
+  type AisOptions,
+  type EstimateProgress,
+  type FitLogLikelihoodOptions,
+  type LogLikelihoodEstimate,
+  type LogLikelihoodOptions,
+  type LogPartitionEstimate,
+  type LogPartitionOptions,
+  type PartitionMethod,
 } from './rbm/index.js';
 export * as viz from './viz/index.js';
 export { diagnose, Diagnostics, type LayerDiagnostics, type Histogram, type DiagnoseOptions, type JacobianSpectrum } from './diagnose/index.js';

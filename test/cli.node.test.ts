@@ -70,7 +70,7 @@ describe('help and version', () => {
   });
 
   it('every command and experiment answers --help with exit status 0 and its own usage', async () => {
-    for (const args of [...COMMANDS.slice(1).map((c) => [c]), ['experiment', 'classic'], ['experiment', 'deep'], ['experiment', '--deep']]) {
+    for (const args of [...COMMANDS.slice(1).map((c) => [c]), ['experiment', 'classic'], ['experiment', 'deep'], ['experiment', 'labels'], ['experiment', '--deep']]) {
       const help = await nninitCli([...args, '--help']);
       const name = args[1] === '--deep' ? 'experiment deep' : args.join(' ');
       expect(help.code, args.join(' ')).toBe(0);
@@ -81,6 +81,7 @@ describe('help and version', () => {
     expect(experiments.stdout).toMatch(/^Usage: nninit experiment \[<name>\] \[options\]/);
     expect(experiments.stdout).toMatch(/^ {2}classic +the classic comparison/m);
     expect(experiments.stdout).toMatch(/^ {2}deep +/m);
+    expect(experiments.stdout).toMatch(/^ {2}labels +pretraining where it pays/m);
     expect(experiments.stdout).toMatch(/--quick/);
   });
 

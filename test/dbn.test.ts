@@ -112,9 +112,12 @@ describe('DBN', () => {
     const x = patterns(40, 2);
     const trained: number[] = [];
     const onLayer = ({ layer }: LayerDone) => void trained.push(layer);
-    // Validation data only the first RBM could read (24 columns): an unknown option of pretrain.
+    // Validation data and log-likelihood estimates only the first RBM could read (24 columns): unknown options of pretrain.
     await expect(dbn.pretrain(x, { ...OPTIONS, onLayer, validation: x } as never)).rejects.toThrowError(
       /DBN.pretrain: unknown option "validation"/,
+    );
+    await expect(dbn.pretrain(x, { ...OPTIONS, onLayer, logLikelihood: { data: x } } as never)).rejects.toThrowError(
+      /DBN.pretrain: unknown option "logLikelihood"/,
     );
     // Bad values fail as DBN.pretrain's, whatever the layer.
     await expect(dbn.pretrain(x, { ...OPTIONS, onLayer, batchSize: 0 })).rejects.toThrowError(/batchSize must be an integer/);

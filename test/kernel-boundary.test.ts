@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kernels, ready, wasmExports, withBuffers } from '../src/runtime/index.js';
+import { kernels, POOL_FUNCTIONS, ready, wasmExports, withBuffers } from '../src/runtime/index.js';
 import { KERNEL_SIGNATURES, type WasmType } from '../src/runtime/kernels.generated.js';
+import { MAX_POOL_ARGS } from '../src/runtime/threads.js';
 import { wasmBase64 } from '../src/runtime/wasm-binary.generated.js';
 
 /*
@@ -116,6 +117,11 @@ describe('the kernel boundary', () => {
       expect(typeof exports[name], name).toBe('function');
       expect(exports[name].length, name).toBe(signature.params.length);
     }
+  });
+
+  it('every kernel the workers run fits a pool call', () => {
+    // A worker's slot carries at most MAX_POOL_ARGS numbers; a wider kernel would fail only when split over threads.
+    for (const name of POOL_FUNCTIONS) expect(KERNEL_SIGNATURES[name].params.length, name).toBeLessThanOrEqual(MAX_POOL_ARGS);
   });
 
   it('names every kernel after its family, the file it lives in', () => {

@@ -18,7 +18,10 @@ export interface Axis {
 export interface Series {
   /** The legend's name for it; its colour. */
   name: string;
-  points: { x: number; y: number }[];
+  /** `error`: an error bar from y − error to y + error (a standard deviation, say). */
+  points: { x: number; y: number; error?: number }[];
+  /** Pixels to shift the series sideways, so that error bars of several series at one x stay apart. */
+  dodge?: number;
 }
 
 /** A bar over a category of the x axis; `key` picks its colour from the legend. */
@@ -182,7 +185,7 @@ function drawPanel(panel: Panel, context: Context): Drawn {
   const bins = panel.bins ?? [];
   const categories = categoriesOf(bars);
   const xValues = [...lines.flatMap((s) => s.points.map((p) => p.x)), ...bins.flatMap((b) => [b.low, b.high])];
-  const yValues = [...lines.flatMap((s) => s.points.map((p) => p.y)), ...bars.map((b) => b.value), ...bins.map((b) => b.value)];
+  const yValues = [...lines.flatMap((s) => s.points.flatMap((p) => (p.error === undefined ? [p.y] : [p.y - p.error, p.y + p.error]))), ...bars.map((b) => b.value), ...bins.map((b) => b.value)];
   const x = categories.length > 0 ? null : makeScale(panel.x, xValues, false, width);
   const y = makeScale(panel.y, yValues, bars.length + bins.length > 0, height);
   const yLabelWidth = Math.max(...y.ticks.map((t) => t.label.length * CHAR), 0);
@@ -249,10 +252,15 @@ function drawPanel(panel: Panel, context: Context): Drawn {
   for (const series of lines) {
     const colour = context.colour(series.name);
     const points = series.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (panel.y.scale !== 'log' || p.y > 0));
-    const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${px(toX(p.x))},${px(height - y.at(p.y) * height)}`).join('');
+    const atX = (v: number) => toX(v) + (series.dodge ?? 0);
+    const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${px(atX(p.x))},${px(height - y.at(p.y) * height)}`).join('');
     const dots = points.map((p) => {
-      const aria = `${escapeXml(series.name)}, ${formatValue(p.x)}: ${formatValue(p.y)}`;
-      return `<circle cx="${px(toX(p.x))}" cy="${px(height - y.at(p.y) * height)}" r="2.5" fill="${colour}" aria-label="${aria}"><title>${aria}</title></circle>`;
+      const error = p.error === undefined ? '' : ` ± ${formatValue(p.error)}`;
+      const aria = `${escapeXml(series.name)}, ${formatValue(p.x)}: ${formatValue(p.y)}${error}`;
+      const cx = px(atX(p.x));
+      const [low, high] = p.error === undefined ? [] : [px(toY(p.y - p.error)), px(toY(p.y + p.error))];
+      const bar = p.error !== undefined ? `<path class="error" d="M${cx},${low}V${high}M${px(atX(p.x) - 3)},${low}h6M${px(atX(p.x) - 3)},${high}h6" stroke="${colour}" stroke-width="1"/>` : '';
+      return `${bar}<circle cx="${cx}" cy="${px(height - y.at(p.y) * height)}" r="2.5" fill="${colour}" aria-label="${aria}"><title>${aria}</title></circle>`;
     });
     marks.push(`<g class="line" aria-label="${escapeXml(series.name)}"><path d="${d}" fill="none" stroke="${colour}" stroke-width="1.5"/>${dots.join('')}</g>`);
   }

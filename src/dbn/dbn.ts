@@ -41,7 +41,7 @@ export interface LayerDone {
 }
 
 /** RBM training options, applied to every layer, plus per-layer callbacks. */
-export interface PretrainOptions extends Omit<RbmFitOptions, 'onEpoch' | 'validation'> {
+export interface PretrainOptions extends Omit<RbmFitOptions, 'onEpoch' | 'validation' | 'logLikelihood'> {
   /**
    * Called after each epoch of each layer, with the RBM being trained (valid during the call only:
    * read `rbm.weights` there, e.g. to draw the filters as they form). Returning false (or a promise
@@ -51,8 +51,8 @@ export interface PretrainOptions extends Omit<RbmFitOptions, 'onEpoch' | 'valida
   onLayer?: (done: LayerDone) => void | Promise<void>;
 }
 
-/** RBM.fit's options but validation data (which only the first layer could read), and onLayer. */
-const { validation: _validation, ...PRETRAIN_FIT_KEYS } = FIT_OPTION_KEYS;
+/** RBM.fit's options but validation data and log-likelihood estimates (which only the first layer could read), and onLayer. */
+const { validation: _validation, logLikelihood: _logLikelihood, ...PRETRAIN_FIT_KEYS } = FIT_OPTION_KEYS;
 const PRETRAIN_OPTION_KEYS: OptionKeys<PretrainOptions> = { ...PRETRAIN_FIT_KEYS, onLayer: true };
 
 export interface ToMlpOptions {

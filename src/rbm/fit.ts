@@ -6,9 +6,11 @@
  */
 import { permutation } from '../data/batch.js';
 import { nextTurn } from '../event-loop.js';
+import { Rng } from '../random.js';
 import { heap, kernels } from '../runtime/index.js';
 import type { F32Buffer } from '../runtime/index.js';
 import type { Tensor } from '../tensor.js';
+import { estimateLogLikelihood } from './ais.js';
 import { KernelWorkspaces, OwnedBuffers } from './buffers.js';
 import type { Gibbs, HiddenSample } from './gibbs.js';
 import type { Inference } from './inference.js';
@@ -123,6 +125,9 @@ export async function fitEpochs(t: Trainee, x: Tensor, rows: number, o: FitSetti
       monitor = { x: { ptr: sample.ptr }, flips, validation };
     }
     if (!o.shuffle) orderView().set(Int32Array.from({ length: rows }, (_, i) => i));
+    // The log-likelihood estimates start from the training data's base rates, with the same random words every epoch.
+    const estimate = o.logLikelihood;
+    const baseBias = estimate ? visibleBiasFromData(x.data, rows, nV, 'bernoulli') : null;
 
     const batches = Math.ceil(rows / o.batchSize);
     const history: History = [];
@@ -141,7 +146,7 @@ export async function fitEpochs(t: Trainee, x: Tensor, rows: number, o: FitSetti
         trainBatch(t, b, count, step);
         o.onBatch?.({ epoch, batch: batch + 1, batches });
       }
-      const stats: EpochStats = { epoch, reconstructionError: NaN, pseudoLikelihood: null, freeEnergyGap: null, seconds: 0 };
+      const stats: EpochStats = { epoch, reconstructionError: NaN, pseudoLikelihood: null, freeEnergyGap: null, logLikelihood: null, seconds: 0 };
       if (monitor) {
         const { inference } = t;
         stats.reconstructionError = inference.reconstructionError(monitor.x, monitorRows);
@@ -150,6 +155,12 @@ export async function fitEpochs(t: Trainee, x: Tensor, rows: number, o: FitSetti
           const v = monitor.validation;
           stats.freeEnergyGap = mean(inference.freeEnergies({ ptr: v.ptr }, v.rows)) - mean(inference.freeEnergies(monitor.x, monitorRows));
         }
+      }
+      if (estimate && baseBias && epoch % estimate.every === 0) {
+        const { data } = estimate;
+        const key = new Rng(estimate.seed ?? state.rng.seed).fork();
+        stats.logLikelihood = await estimateLogLikelihood(t.inference, gibbs.params, t.visible, data.data, data.shape[0], estimate, baseBias, key, { checkAlive: t.checkAlive });
+        t.checkAlive();
       }
       stats.seconds = (performance.now() - start) / 1000;
       state.epoch = epoch;

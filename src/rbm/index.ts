@@ -15,4 +15,12 @@ export {
   type BatchInfo,
   type RbmWeights,
   type VisibleUnits,
+  type AisOptions,
+  type EstimateProgress,
+  type FitLogLikelihoodOptions,
+  type LogLikelihoodEstimate,
+  type LogLikelihoodOptions,
+  type LogPartitionEstimate,
+  type LogPartitionOptions,
+  type PartitionMethod,
 } from './rbm.js';

@@ -6,6 +6,7 @@
 import { ParamError, show } from '../errors.js';
 import { booleanOption, checkOptions, integerIn, numberIn, type OptionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
+import { fitLogLikelihoodSettings, type FitLogLikelihoodOptions, type FitLogLikelihoodSettings, type LogLikelihoodEstimate } from './ais-options.js';
 
 export type VisibleUnits = 'bernoulli' | 'gaussian';
 
@@ -67,6 +68,8 @@ export interface EpochStats {
   pseudoLikelihood: number | null;
   /** Mean free energy of the validation data minus that of the training sample; null without validation. Growth means overfitting. */
   freeEnergyGap: number | null;
+  /** The `logLikelihood` option's estimate on its data after this epoch; null on the other epochs, or without the option. */
+  logLikelihood: LogLikelihoodEstimate | null;
   /** Wall time of the epoch, monitoring included. */
   seconds: number;
 }
@@ -92,6 +95,14 @@ export interface FitOptions extends StepOptions {
   shuffle?: boolean;
   /** Held-out data for the free-energy gap. */
   validation?: Tensor;
+  /**
+   * Estimate the mean log-likelihood of `data` (by AIS unless `method: 'exact'`) after every
+   * `every`-th epoch, into EpochStats.logLikelihood. Off by default: 100 runs over 10000
+   * temperatures cost about as much as 15 epochs of CD-1 on 8000 digits (784 → 500). The base model comes from
+   * the training data; the seed defaults to the model's, so the estimates leave training's draws as
+   * they were, and every epoch's estimate uses the same random words.
+   */
+  logLikelihood?: FitLogLikelihoodOptions;
   /** Rows of the training (and validation) data the per-epoch statistics use (default 1000; 0 turns them off). */
   monitorSize?: number;
   /** Called after each epoch; returning false (or a promise of false) stops training. */
@@ -126,6 +137,7 @@ export const FIT_OPTION_KEYS: OptionKeys<FitOptions> = {
   momentum: true,
   shuffle: true,
   validation: true,
+  logLikelihood: true,
   monitorSize: true,
   onEpoch: true,
   onBatch: true,
@@ -153,6 +165,7 @@ export interface FitSettings {
   shuffle: boolean;
   step: StepSettings;
   validation: Tensor | undefined;
+  logLikelihood: FitLogLikelihoodSettings | null;
   onEpoch: FitOptions['onEpoch'];
   onBatch: FitOptions['onBatch'];
 }
@@ -223,6 +236,7 @@ export function fitSettings(options: FitOptions, visible: VisibleUnits, what = '
     step: stepSettings(options, visible, 0),
     shuffle: booleanOption('shuffle', options.shuffle, true),
     validation: options.validation,
+    logLikelihood: fitLogLikelihoodSettings(options.logLikelihood, visible === 'gaussian'),
     onEpoch: options.onEpoch,
     onBatch: options.onBatch,
   };

@@ -14,7 +14,7 @@ import type { Kernels } from '../runtime/kernels.generated.js';
 import { WorkerCallError } from '../runtime/threads.js';
 
 /** The RBM kernels a worker can run (each listed in POOL_FUNCTIONS). */
-export type SplitKernel = Extract<PoolFunction, 'rbmHiddenStep' | 'rbmVisibleStep' | 'rbmUpdateWeights' | 'rbmFreeEnergy' | 'rbmPseudoLikelihood'>;
+export type SplitKernel = Extract<PoolFunction, 'rbmHiddenStep' | 'rbmVisibleStep' | 'rbmUpdateWeights' | 'rbmFreeEnergy' | 'rbmPseudoLikelihood' | 'rbmAisSteps'>;
 
 /** A split kernel's named arguments. */
 export type SplitArgs<K extends SplitKernel> = Parameters<Kernels[K]>[0];

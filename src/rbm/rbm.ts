@@ -14,6 +14,15 @@ import {
 import { booleanOption, checkOptions, integerIn } from '../options.js';
 import { randomSeed, Rng } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import { estimateLogLikelihood, estimateLogPartition, type EstimateHooks } from './ais.js';
+import {
+  logPartitionSettings,
+  type LogLikelihoodEstimate,
+  type LogLikelihoodOptions,
+  type LogPartitionEstimate,
+  type LogPartitionOptions,
+  type LogPartitionSettings,
+} from './ais-options.js';
 import { OwnedBuffers } from './buffers.js';
 import { checkData, checkParameter } from './data.js';
 import { logPartition } from './exact.js';
@@ -49,6 +58,16 @@ export type {
   VisibleUnits,
 } from './options.js';
 export type { RbmWeights } from './parameters.js';
+export type {
+  AisOptions,
+  EstimateProgress,
+  FitLogLikelihoodOptions,
+  LogLikelihoodEstimate,
+  LogLikelihoodOptions,
+  LogPartitionEstimate,
+  LogPartitionOptions,
+  PartitionMethod,
+} from './ais-options.js';
 
 /** Frees the wasm memory of models that were never disposed. */
 const finalizer = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<OwnedBuffers>((memory) => memory.freeAll()) : null;
@@ -138,6 +157,7 @@ export class RBM {
     const rows = this.checkData(x, 'x', settings.step.allowOutOfRange);
     const validation = settings.validation;
     const validationRows = validation === undefined ? 0 : this.checkData(validation, 'validation', settings.step.allowOutOfRange);
+    if (settings.logLikelihood) this.checkData(settings.logLikelihood.data, 'logLikelihood.data', false);
     this.initVisibleBias(x.data, rows);
     return fitEpochs(this.trainee(), x, rows, settings, validationRows);
   }
@@ -192,11 +212,47 @@ export class RBM {
   }
 
   /**
-   * Exact mean log-likelihood log p(v) of the rows, enumerating the smaller layer (2^units states,
-   * the other layer summed out): at most 20 units in it (Gaussian visible units are never
-   * enumerated). For tests and for studying RBMs: 2^20 states of 784 visible units take seconds.
+   * log Z, the log-partition function, estimated by annealed importance sampling (Salakhutdinov &
+   * Murray 2008; `method: 'ais'`, the default) or computed by enumerating the smaller layer
+   * (`method: 'exact'`, at most 20 units in it). AIS runs `runs` (100) chains from a base model
+   * with W = 0 (visible biases `baseVisibleBias`, or from `data`'s marginals, or 0) to this model
+   * over `betas` (10000) temperatures, in wasm on the thread pool, yielding to the event loop
+   * between kernel calls. `stdError` is the delta-method error from the spread of the importance
+   * weights. AIS's Ẑ is unbiased, so log Ẑ tends to be low: it under-estimates log Z (by more than t
+   * nats with probability at most e^−t) and so over-estimates log-likelihoods. Bernoulli visible
+   * units only for AIS. Without a seed the model's stream advances.
+   *
+   * ```ts
+   * const { logZ, stdError } = await rbm.logPartition({ data: train.x, seed: 1 });
+   * ```
    */
-  logLikelihood(x: Tensor): number {
+  async logPartition(options?: LogPartitionOptions): Promise<LogPartitionEstimate> {
+    this.checkAlive();
+    const settings = logPartitionSettings('RBM.logPartition', options);
+    return estimateLogPartition(this.params, this.visible, settings, this.baseBias(settings, null), this.aisStream(settings), this.hooks(settings));
+  }
+
+  /**
+   * Mean log-likelihood log p(v) = −F(v) − log Z of the rows.
+   *
+   * Without options: exactly, enumerating the smaller layer (2^units states, the other layer
+   * summed out), at most 20 units in it (Gaussian visible units are never enumerated); for tests
+   * and for studying small RBMs (2^20 states of 784 visible units take seconds). Returns a number.
+   *
+   * With options (those of `logPartition`; `method: 'ais'` by default): resolves to `{ mean,
+   * stdError, logZ, logZStdError }`, where stdError combines log Z's error with the sample's,
+   * √(logZStdError² + var(−F)/rows), the error of `mean` as an estimate of the expected
+   * log-likelihood of data like x. The AIS base model defaults to the marginals of x itself. Like
+   * any AIS estimate it tends to be high (log Z tends to be low). Meaningful for binary data.
+   *
+   * ```ts
+   * const { mean, stdError } = await rbm.logLikelihood(test.x, { runs: 100, betas: 10000, data: train.x });
+   * ```
+   */
+  logLikelihood(x: Tensor): number;
+  logLikelihood(x: Tensor, options: LogLikelihoodOptions): Promise<LogLikelihoodEstimate>;
+  logLikelihood(x: Tensor, options?: LogLikelihoodOptions): number | Promise<LogLikelihoodEstimate> {
+    if (options !== undefined) return this.estimateLogLikelihood(x, options);
     const rows = this.checkInput(x);
     const logZ = logPartition(this.params, this.visible);
     return mean(this.inference.freeEnergies(x.data, rows).map((f) => -f)) - logZ;
@@ -277,6 +333,32 @@ export class RBM {
   }
 
   // --- internals -----------------------------------------------------------------------------------
+
+  private async estimateLogLikelihood(x: Tensor, options: LogLikelihoodOptions): Promise<LogLikelihoodEstimate> {
+    this.checkAlive();
+    const settings = logPartitionSettings('RBM.logLikelihood', options);
+    const rows = this.checkInput(x);
+    return estimateLogLikelihood(this.inference, this.params, this.visible, x.data, rows, settings, this.baseBias(settings, x), this.aisStream(settings), this.hooks(settings));
+  }
+
+  /** The AIS base model's visible biases: given, from data's marginals (or `fallback`'s), or 0. */
+  private baseBias(s: LogPartitionSettings, fallback: Tensor | null): Float32Array {
+    if (s.baseVisibleBias !== undefined) return checkParameter(s.baseVisibleBias, 'baseVisibleBias', [this.nVisible], this.nVisible).slice();
+    const data = s.data ?? fallback;
+    if (data === null) return new Float32Array(this.nVisible);
+    const rows = this.checkData(data, s.data ? 'data' : 'x', false);
+    return visibleBiasFromData(data.data, rows, this.nVisible, 'bernoulli');
+  }
+
+  /** The stream whose Philox key AIS draws from: the seed's, or one forked from the model's stream (not for exact values, which draw nothing). */
+  private aisStream(s: LogPartitionSettings): Rng {
+    if (s.method === 'exact') return this.rng;
+    return s.seed === undefined ? this.rng.fork() : new Rng(s.seed).fork();
+  }
+
+  private hooks(s: LogPartitionSettings): EstimateHooks {
+    return { onProgress: s.onProgress, checkAlive: () => this.checkAlive() };
+  }
 
   /** What the training functions work on. */
   private trainee(): Trainee {

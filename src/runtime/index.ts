@@ -152,7 +152,7 @@ export interface ReadyOptions {
 const AUTO_MAX_THREADS = 16;
 const MAX_THREADS = 256;
 /** Kernels the workers can run, by index (a pool call names its function by index). */
-export const POOL_FUNCTIONS = ['gemm', 'rbmHiddenStep', 'rbmVisibleStep', 'rbmUpdateWeights', 'rbmFreeEnergy', 'rbmPseudoLikelihood'] as const satisfies ReadonlyArray<KernelName & keyof typeof argumentLists>;
+export const POOL_FUNCTIONS = ['gemm', 'rbmHiddenStep', 'rbmVisibleStep', 'rbmUpdateWeights', 'rbmFreeEnergy', 'rbmPseudoLikelihood', 'rbmAisSteps'] as const satisfies ReadonlyArray<KernelName & keyof typeof argumentLists>;
 
 /** A kernel the workers can run. */
 export type PoolFunction = (typeof POOL_FUNCTIONS)[number];

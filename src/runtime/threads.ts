@@ -15,8 +15,9 @@ const HEADER = 64;
 /** Bytes per worker slot: seq, op, nargs, status, message length, f64 args, UTF-16 message. */
 const SLOT = 512;
 const ARGS_AT = 32;
-const MAX_ARGS = 16;
-const MESSAGE_AT = ARGS_AT + MAX_ARGS * 8;
+/** Arguments a pool call can carry: the slot's f64 argument area (a kernel in POOL_FUNCTIONS takes at most this many). */
+export const MAX_POOL_ARGS = 16;
+const MESSAGE_AT = ARGS_AT + MAX_POOL_ARGS * 8;
 const MAX_MESSAGE = (SLOT - MESSAGE_AT) / 2;
 /** i32 indices in the header. */
 const DONE = 0;
@@ -351,7 +352,7 @@ export class ThreadPool {
       const slot = this.block + HEADER + w * SLOT;
       const s = slot >> 2;
       const { fn, args } = calls[w];
-      if (args.length > MAX_ARGS) throw new WorkerCallError(`a pool call takes at most ${MAX_ARGS} arguments`);
+      if (args.length > MAX_POOL_ARGS) throw new WorkerCallError(`a pool call takes at most ${MAX_POOL_ARGS} arguments`);
       i32[s + 1] = fn;
       i32[s + 2] = args.length;
       i32[s + 3] = 0;

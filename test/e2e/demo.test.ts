@@ -18,8 +18,8 @@ const config = fileURLToPath(new URL('../../examples/web/vite.config.ts', import
 const shots = process.env.NNINIT_DEMO_SHOTS ?? join(tmpdir(), 'nninit-demo-shots');
 
 /** Short settings for every section with a job; a new section with a Run button adds a line here. */
-const QUICK: Record<string, Record<string, number>> = {
-  compare: { trainSize: 300, epochs: 2 },
+const QUICK: Record<string, Record<string, number | string>> = {
+  compare: { trainSize: 300, labels: '100', epochs: 2 },
   rbm: { trainSize: 500, nHidden: 16, epochs: 2 },
 };
 
@@ -67,7 +67,11 @@ const horizontalOverflow = (page: Page) => page.evaluate(() => document.document
 const legendValues = (page: Page, section: string) => page.locator(`#${section} .legend-value`).allTextContents();
 
 async function fill(page: Page, section: string, values: Record<string, number | string>): Promise<void> {
-  for (const [name, value] of Object.entries(values)) await page.locator(`#${section} [name=${name}]`).fill(String(value));
+  for (const [name, value] of Object.entries(values)) {
+    const field = page.locator(`#${section} [name=${name}]`);
+    if ((await field.evaluate((node) => node.tagName)) === 'SELECT') await field.selectOption(String(value));
+    else await field.fill(String(value));
+  }
 }
 
 /** Waits for a section to leave the running state and returns the state it ended in. */
@@ -179,7 +183,7 @@ describe('the demo page', () => {
           expect(await run.isDisabled()).toBe(true);
           expect(await stop.isEnabled()).toBe(true);
           expect(await page.locator(`#${section} fieldset`).getAttribute('disabled')).toBe('');
-          for (const input of await page.locator(`#${section} input`).all()) expect(await input.isDisabled()).toBe(true);
+          for (const input of await page.locator(`#${section} :is(input, select)`).all()) expect(await input.isDisabled()).toBe(true);
           expect(await settled(page, section)).toBe('done');
           await closed; // its worker ends with the job
           expect(await run.isEnabled()).toBe(true);
@@ -202,6 +206,14 @@ describe('the demo page', () => {
           for (const value of legend) expect(value).toMatch(/^-?\d+(\.\d+)?(e[-+]?\d+)?$/);
         }, 150_000);
       }
+
+      it('lists the comparison’s run in its table: 100 labels, the three starts’ accuracies and the gain', async () => {
+        const cells = await page.locator('#compare table.runs tbody tr').first().locator('td').allTextContents();
+        expect(cells[0]).toBe('100');
+        for (const cell of cells.slice(1, 4)) expect(cell).toMatch(/^\d+\.\d%$/);
+        expect(cells[4]).toMatch(/^[+−]\d+\.\d$/);
+        expect(await statusOf(page, 'compare')).toMatch(/with 100 of 300 digits labelled/);
+      });
 
       it('fits the width: nothing scrolls sideways', async () => {
         expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);

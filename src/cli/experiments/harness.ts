@@ -9,11 +9,15 @@ import { prepareDirectory, writeOutput, wroteLine } from '../files.js';
  * experiment is a defineExperiment({...}) in its own file, listed in ./index.ts (docs/experiments.md).
  */
 
+function seedsOption(fallback: number) {
+  return integer('replicates: every run repeats with seeds --seed … --seed+N−1, reported as mean ± sd', { min: 1, default: fallback });
+}
+
 /** The flags every experiment takes (with --threads, which every command takes). */
 export const EXPERIMENT_OPTIONS = {
   quick: flag('a small version of the same runs, a minute or less (what CI runs)'),
   seed: integer('the first seed: data split, weights and every other random choice', { min: 0, default: 0 }),
-  seeds: integer('replicates: every run repeats with seeds --seed … --seed+N−1, reported as mean ± sd', { min: 1, default: 1 }),
+  seeds: seedsOption(1),
   out: text('DIR', 'where the JSON results and SVG charts go; created if missing, checked before any run', { default: 'out' }),
 };
 
@@ -23,8 +27,8 @@ export type CommonValues = Values<typeof EXPERIMENT_OPTIONS>;
 export interface ExperimentOutput {
   /** Printed first: the table(s), with the paper's figures beside ours. */
   report: string;
-  /** Files to write under --out, by name: results (`toJson`) and charts (`renderFigure`). */
-  files: Record<string, string>;
+  /** Files to write under --out, by name: results (`toJson`), charts (`renderFigure`), images (PNG bytes). */
+  files: Record<string, string | Uint8Array>;
   /** A line printed after the report, before the list of files written (totals, timings). */
   summary?: string;
 }
@@ -40,6 +44,8 @@ export interface Experiment<O extends Options = Options> {
   readonly options: O;
   /** false for an experiment without replicates: --seeds is then no option of it. */
   readonly replicates?: boolean;
+  /** --seeds when not given (default 1), for an experiment whose claim needs replicates. */
+  readonly defaultSeeds?: number;
   run(values: CommonValues & Values<O>, progress: Progress): Promise<ExperimentOutput>;
 }
 
@@ -50,7 +56,8 @@ export function defineExperiment<O extends Options>(experiment: Experiment<O>): 
 /** `nninit experiment <name>` as a command: checks --out, runs, prints the report, writes the files. */
 export function experimentCommand(experiment: Experiment): Command<Options, ExperimentOutput> {
   const { seeds, ...withoutSeeds } = EXPERIMENT_OPTIONS;
-  const common: Options = experiment.replicates === false ? withoutSeeds : { ...withoutSeeds, seeds };
+  const replicates = experiment.defaultSeeds === undefined ? seeds : seedsOption(experiment.defaultSeeds);
+  const common: Options = experiment.replicates === false ? withoutSeeds : { ...withoutSeeds, seeds: replicates };
   return defineCommand({
     name: `experiment ${experiment.name}`,
     summary: experiment.summary,

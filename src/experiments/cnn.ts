@@ -192,14 +192,14 @@ export async function runCnn(config: CnnConfig, options: CnnOptions = {}): Promi
       const run = runs.length + 1;
       const runStart = performance.now();
       try {
-        let epoch = 0;
         const history = await model.fit(train.x, train.y, {
           epochs: checked.epochs,
           batchSize: checked.batchSize,
           optimizer: cosineAdam(checked.lr, checked.epochs),
           validation: test,
-          onEpoch: (log) =>
-            onProgress?.({ run, runs: total, label, seed, epoch: ++epoch, epochs: checked.epochs, testAccuracy: log.valAccuracy!, trainLoss: log.loss }),
+          onEpoch: (log) => {
+            onProgress?.({ run, runs: total, label, seed, epoch: log.epoch, epochs: checked.epochs, testAccuracy: log.valAccuracy!, trainLoss: log.loss });
+          },
         });
         const parameters = model instanceof nninit.Sequential ? model.parameterCount : mlpParameters(MLP_LAYERS);
         runs.push({ model: kind, start, label, seed, parameters, accuracy: history.valAccuracy, loss: history.loss, majority, seconds: secondsSince(runStart) });

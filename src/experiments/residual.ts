@@ -187,9 +187,6 @@ export function residualModel(start: ResidualStart, blocks: number, width: numbe
   return model;
 }
 
-/** Thrown from onEpoch to end a run whose loss is no longer finite: every later step would be NaN too. */
-class Diverged extends Error {}
-
 /** Trains each start at each learning rate on each seed's split; a run stops at the first non-finite epoch loss. */
 export async function runResidual(config: ResidualConfig, options: ResidualOptions = {}): Promise<ResidualResult> {
   const checked = checkResidualConfig(config);
@@ -213,26 +210,22 @@ export async function runResidual(config: ResidualConfig, options: ResidualOptio
           const loss: (number | null)[] = [];
           const accuracy: number[] = [];
           let divergedAt: number | null = null;
-          try {
-            await model.fit(train.x, train.y, {
-              epochs: checked.epochs,
-              batchSize: checked.batchSize,
-              optimizer: nninit.optim.sgd({ lr, momentum: checked.momentum, schedule: nninit.optim.cosineSchedule({ epochs: checked.epochs }) }),
-              validation: test,
-              onEpoch: (log) => {
-                const finite = Number.isFinite(log.loss);
-                loss.push(finite ? log.loss : null);
-                accuracy.push(log.valAccuracy!);
-                onProgress?.({ run, runs: total, label, lr, seed, epoch: log.epoch + 1, epochs: checked.epochs, trainLoss: log.loss, testAccuracy: log.valAccuracy! });
-                if (!finite) {
-                  divergedAt = log.epoch + 1;
-                  throw new Diverged();
-                }
-              },
-            });
-          } catch (error) {
-            if (!(error instanceof Diverged)) throw error;
-          }
+          // A run ends at its first non-finite epoch loss (onEpoch returns false): every later step would be NaN too.
+          await model.fit(train.x, train.y, {
+            epochs: checked.epochs,
+            batchSize: checked.batchSize,
+            optimizer: nninit.optim.sgd({ lr, momentum: checked.momentum, schedule: nninit.optim.cosineSchedule({ epochs: checked.epochs }) }),
+            validation: test,
+            onEpoch: (log) => {
+              const finite = Number.isFinite(log.loss);
+              loss.push(finite ? log.loss : null);
+              accuracy.push(log.valAccuracy!);
+              onProgress?.({ run, runs: total, label, lr, seed, epoch: log.epoch, epochs: checked.epochs, trainLoss: log.loss, testAccuracy: log.valAccuracy! });
+              if (finite) return true;
+              divergedAt = log.epoch;
+              return false;
+            },
+          });
           const final = divergedAt === null ? accuracy[accuracy.length - 1] : null;
           const status: ResidualStatus = divergedAt !== null ? 'diverged' : final! <= majority + STALLED_ABOVE_MAJORITY ? 'stalled' : 'trains';
           runs.push({

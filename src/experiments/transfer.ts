@@ -226,8 +226,9 @@ export async function runTransfer(config: TransferConfig, options: TransferOptio
         epochs: checked.pretrainEpochs,
         batchSize: 64,
         optimizer: cosineAdam(checked.pretrainLr, checked.pretrainEpochs),
-        onEpoch: (log) =>
-          onProgress?.({ run: pretrainRun, runs: total, seed, phase: 'pretrain', labels: null, method: null, epoch: log.epoch + 1, epochs: checked.pretrainEpochs, trainLoss: log.loss }),
+        onEpoch: (log) => {
+          onProgress?.({ run: pretrainRun, runs: total, seed, phase: 'pretrain', labels: null, method: null, epoch: log.epoch, epochs: checked.pretrainEpochs, trainLoss: log.loss });
+        },
       });
       const accuracy = sourceTest.y.length > 0 ? base.evaluate(sourceTest.x, sourceTest.y).accuracy : null;
       pretrain.push({ seed, rows: source.y.length, epochs: checked.pretrainEpochs, accuracy, seconds: secondsSince(pretrainStart) });
@@ -255,7 +256,9 @@ export async function runTransfer(config: TransferConfig, options: TransferOptio
             batchSize,
             optimizer: cosineAdam(checked.lr, epochs),
             freeze: method === 'frozen' ? FEATURE_LAYERS : undefined,
-            onEpoch: (log) => onProgress?.({ run: adaptRun, runs: total, seed, phase: 'adapt', labels, method, epoch: log.epoch + 1, epochs, trainLoss: log.loss }),
+            onEpoch: (log) => {
+              onProgress?.({ run: adaptRun, runs: total, seed, phase: 'adapt', labels, method, epoch: log.epoch, epochs, trainLoss: log.loss });
+            },
           });
           const { accuracy } = model.evaluate(targetTest.x, targetTest.y);
           runs.push({ seed, labels, method, rows: rows.length, epochs, batchSize, accuracy, seconds: secondsSince(runStart) });

@@ -60,8 +60,8 @@ describe('nninit experiment cnn', () => {
     await runCommand(experimentCommand(cnn), ['--quick', '--epochs', '1', '--inits', 'he,zeros', '--out', dir], io);
     const report = printed.join('\n');
     expect(report).toMatch(/Adam 0\.002 with a cosine schedule, batch 64, 4000\/1000 digits, biases 0, seed 0/);
-    expect(report).toMatch(/^CNN, He normal\s+18378\s+0\.\d{4}\s+0\.\d{4}\s+[\d.]+\s+converges \(He et al\. 2015\)\s+-$/m);
-    expect(report).toMatch(/^CNN, zeros\s+18378\s+0\.\d{4}\s/m);
+    expect(report).toMatch(/^CNN, He normal\s+80202\s+0\.\d{4}\s+0\.\d{4}\s+[\d.]+\s+converges \(He et al\. 2015\)\s+-$/m);
+    expect(report).toMatch(/^CNN, zeros\s+80202\s+0\.\d{4}\s/m);
     expect(report).toMatch(/^MLP 784-256-256-10, He normal\s+269322\s+0\.\d{4}\s/m);
     expect(report).toMatch(/^target: CNN from He normal >= 0\.98 test accuracy: 0\.\d{4} \(not judged on --quick\)$/m);
     expect(progress.some((line) => /^\[3\/3\] MLP 784-256-256-10, He normal, seed 0: epoch 1\/1, loss [\d.]+, test accuracy 0\.\d{4}\n$/.test(line))).toBe(true);

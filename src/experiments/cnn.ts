@@ -20,12 +20,16 @@ import {
  * zero) gradient, so the network never leaves its start.
  */
 
-/** Conv5×c₁ → ReLU → pool2 → conv5×c₂ → ReLU → pool2 → flatten → dense, for 28×28 digits. */
+/**
+ * Conv5×c₁ → ReLU → pool2 → conv5×c₂ → ReLU → pool2 → flatten → dense 128 → ReLU → dropout 0.5 →
+ * dense, for 28×28 digits: LeNet's shape (two conv layers, two dense ones), with dropout before
+ * the classifier because 8000 digits are few for its 80k weights.
+ */
 export interface SmallCnnOptions {
   /** Output channels of the two conv layers (16, 32). */
   channels: readonly [number, number];
   classes: number;
-  /** Initializer of the conv kernels and of the classifier's weights. */
+  /** Initializer of the conv kernels and of the dense layers' weights. */
   conv: nninit.InitSpec;
   dense: nninit.InitSpec;
   /** Bias initializer of every layer (default zeros, as He et al.). */
@@ -35,9 +39,12 @@ export interface SmallCnnOptions {
 /** Input of the small CNN: one channel of 28 × 28. */
 export const DIGIT_SHAPE = [1, 28, 28] as const;
 
-/** The small CNN's layers; its first 7 layers (to flatten) are the features, the 8th the classifier. */
+/** Units of the small CNN's hidden dense layer. */
+export const SMALL_CNN_HIDDEN = 128;
+
+/** The small CNN's layers; every layer before the last (to the dropout) is the features, the last the classifier. */
 export function smallCnnLayers(options: SmallCnnOptions): nninit.layers.Layer[] {
-  const { conv2d, relu, maxPool2d, flatten, dense } = nninit.layers;
+  const { conv2d, relu, maxPool2d, flatten, dense, dropout } = nninit.layers;
   const [c1, c2] = options.channels;
   const biasInit = options.biasInit ?? 'zeros';
   return [
@@ -49,19 +56,22 @@ export function smallCnnLayers(options: SmallCnnOptions): nninit.layers.Layer[] 
     maxPool2d({ kernelSize: 2 }),
     flatten(),
     // 28 → 24 → 12 → 8 → 4.
-    dense({ inFeatures: c2 * 4 * 4, outFeatures: options.classes, init: options.dense, biasInit }),
+    dense({ inFeatures: c2 * 4 * 4, outFeatures: SMALL_CNN_HIDDEN, init: options.dense, biasInit }),
+    relu(),
+    dropout({ p: 0.5 }),
+    dense({ inFeatures: SMALL_CNN_HIDDEN, outFeatures: options.classes, init: options.dense, biasInit }),
   ];
 }
 
 /** Index of the small CNN's classifier (the layers before it are the features). */
-export const SMALL_CNN_HEAD = 7;
+export const SMALL_CNN_HEAD = 10;
 
 export type CnnStart = 'he' | 'xavier' | 'orthogonal' | 'zeros';
 
 export const CNN_STARTS: Readonly<Record<CnnStart, { label: string; conv: nninit.InitSpec; dense: nninit.InitSpec }>> = {
   he: { label: 'He normal', conv: 'kaimingNormal', dense: 'kaimingNormal' },
   xavier: { label: 'Xavier uniform', conv: 'xavierUniform', dense: 'xavierUniform' },
-  // Gain √2 for the ReLU after each conv, as He's; the classifier (no ReLU after it) gets gain 1.
+  // Gain √2 for the ReLU after each conv, as He's; the dense layers get orthogonal matrices of gain 1.
   orthogonal: { label: 'delta-orthogonal', conv: { name: 'deltaOrthogonal', gain: Math.SQRT2 }, dense: 'orthogonal' },
   zeros: { label: 'zeros', conv: 'zeros', dense: 'zeros' },
 };

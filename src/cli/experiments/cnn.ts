@@ -73,7 +73,7 @@ export function cnnTable(result: CnnResult, judge: boolean): string {
   });
   const majority = mean(result.runs.map((run) => run.majority));
   const lines = [
-    `CNN conv5×${channels[0]}→ReLU→pool2→conv5×${channels[1]}→ReLU→pool2→dense10 and MLP ${MLP_LAYERS.join('-')} (ReLU), ` +
+    `CNN conv5×${channels[0]}→ReLU→pool2→conv5×${channels[1]}→ReLU→pool2→dense128→ReLU→dropout0.5→dense10 and MLP ${MLP_LAYERS.join('-')} (ReLU), ` +
       `Adam ${lr} with a cosine schedule, batch ${batchSize}, ${trainSize}/${testSize} digits, biases 0, ` +
       `seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')}: test accuracy after each epoch${seeds.length > 1 ? ` (mean of ${seeds.length} seeds)` : ''}`,
     formatTable(header, body),
@@ -108,8 +108,8 @@ export const cnn = defineExperiment({
   name: 'cnn',
   summary: 'a small CNN from He, Xavier, delta-orthogonal and zero starts beside the 784-256-256-10 MLP (He et al. 2015; Xiao et al. 2018)',
   description:
-    `conv5×16→ReLU→pool2→conv5×32→ReLU→pool2→dense10 on the 8000/2000 split, Adam ${CNN_FULL.lr} with a cosine schedule, batch ${CNN_FULL.batchSize}, ` +
-    `${CNN_FULL.epochs} epochs, from He normal, Xavier uniform, delta-orthogonal (dense layer orthogonal) and zeros, biases 0; beside it the ` +
+    `conv5×16→ReLU→pool2→conv5×32→ReLU→pool2→dense128→ReLU→dropout0.5→dense10 on the 8000/2000 split, Adam ${CNN_FULL.lr} with a cosine schedule, batch ${CNN_FULL.batchSize}, ` +
+    `${CNN_FULL.epochs} epochs, from He normal, Xavier uniform, delta-orthogonal (dense layers orthogonal) and zeros, biases 0; beside it the ` +
     `784-256-256-10 ReLU MLP from He normal with the same optimizer. Test accuracy after every epoch, the claims beside (He et al. 2015 for ` +
     'conv nets; Xiao et al. 2018; zeros cannot break symmetry) and the target (the He CNN >= 0.98). About 4 minutes on two cores; writes ' +
     `cnn.json and cnn.svg. --quick: ${CNN_QUICK.epochs} epochs on ${CNN_QUICK.trainSize}/${CNN_QUICK.testSize} digits.`,

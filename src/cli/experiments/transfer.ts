@@ -15,7 +15,7 @@ import { formatTable } from '../../text-table.js';
 import { renderFigure } from '../charts.js';
 import { choices, integer, parseInteger, UsageError, type Option } from '../command.js';
 import { bundledDigits } from '../dataset.js';
-import { claimCells, defineExperiment, mean, meanAndSd, runLabel, standardDeviation, type Claim, toJson } from './harness.js';
+import { claimCells, defineExperiment, mean, meanAndSd, runLabel, seedsOf, standardDeviation, type Claim, toJson } from './harness.js';
 
 /*
  * `nninit experiment transfer`: the small CNN pretrained on digits 0–4, adapted to 5–9 from few
@@ -49,7 +49,7 @@ export function transferTable(result: TransferResult, judge: boolean): string {
   });
   const pretrained = result.pretrain.filter((p) => p.accuracy !== null).map((p) => p.accuracy!);
   const lines = [
-    `CNN conv5×${channels[0]}→ReLU→pool2→conv5×${channels[1]}→ReLU→pool2→dense, ${trainSize}/${testSize} split; pretrained on the ` +
+    `CNN conv5×${channels[0]}→ReLU→pool2→conv5×${channels[1]}→ReLU→pool2→dense128→ReLU→dropout0.5→dense, ${trainSize}/${testSize} split; pretrained on the ` +
       `${Math.round(mean(result.pretrain.map((p) => p.rows)))} training rows of 0–4 (${pretrainEpochs} epochs, Adam ${pretrainLr} cosine, batch 64; ` +
       `test accuracy on 0–4: ${meanAndSd(pretrained, 4)}), adapted to 5–9 with a new head (~${steps} Adam steps, lr ${lr} cosine). ` +
       `Test accuracy on the ${result.testRows} test rows of 5–9, mean ± sd over seeds ${seeds.join(', ')}:`,
@@ -109,20 +109,15 @@ export const transfer = defineExperiment({
     `About 4 minutes on two cores with the default ${TRANSFER_FULL.seeds.length} seeds; writes transfer.json and transfer.svg. ` +
     `--quick: ${TRANSFER_QUICK.trainSize}/${TRANSFER_QUICK.testSize} digits, ${TRANSFER_QUICK.pretrainEpochs} pretraining epochs, ~${TRANSFER_QUICK.steps} steps.`,
   // Three seeds by default, not the harness's one: the result is a mean ± sd.
-  replicates: false,
+  defaultSeeds: TRANSFER_FULL.seeds.length,
   options: {
-    seeds: integer(`replicates: seeds --seed … --seed+N−1, reported as mean ± sd (default ${TRANSFER_FULL.seeds.length})`, {
-      min: 1,
-      default: TRANSFER_FULL.seeds.length,
-    }),
     labels: labelsOption,
     methods: choices(METHODS, 'the adaptations to run: frozen, finetune, scratch'),
     steps: integer(`adaptation steps per run (default ${TRANSFER_FULL.steps}; ${TRANSFER_QUICK.steps} with --quick)`, { min: 1 }),
     'pretrain-epochs': integer(`pretraining epochs on 0–4 (default ${TRANSFER_FULL.pretrainEpochs}; ${TRANSFER_QUICK.pretrainEpochs} with --quick)`, { min: 1 }),
   },
   async run(values, progress) {
-    const seeds = Array.from({ length: values.seeds }, (_, i) => values.seed + i);
-    const config: TransferConfig = { ...TRANSFER_FULL, ...(values.quick ? TRANSFER_QUICK : {}), methods: values.methods, seeds };
+    const config: TransferConfig = { ...TRANSFER_FULL, ...(values.quick ? TRANSFER_QUICK : {}), methods: values.methods, seeds: seedsOf(values) };
     if (values.labels !== undefined) config.labels = values.labels;
     if (values.steps !== undefined) config.steps = values.steps;
     if (values['pretrain-epochs'] !== undefined) config.pretrainEpochs = values['pretrain-epochs'];

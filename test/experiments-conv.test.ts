@@ -55,8 +55,9 @@ describe('cnn: the small CNN from different starts', () => {
 
   it('trains every start and the MLP, scoring the test rows after each epoch', () => {
     expect(result.runs.map((r) => `${r.model}/${r.start}`)).toEqual(['cnn/he', 'cnn/zeros', 'mlp/he']);
-    // conv 1→2 (5×5) + conv 2→4 (5×5) + dense 64→10; the MLP 784-256-256-10.
-    expect(result.runs.map((r) => r.parameters)).toEqual([2 * 25 + 2 + 4 * 2 * 25 + 4 + 64 * 10 + 10, 2 * 25 + 2 + 4 * 2 * 25 + 4 + 64 * 10 + 10, 785 * 256 + 257 * 256 + 257 * 10]);
+    // conv 1→2 (5×5) + conv 2→4 (5×5) + dense 64→128 + dense 128→10; the MLP 784-256-256-10.
+    const cnnParameters = 2 * 25 + 2 + 4 * 2 * 25 + 4 + 64 * 128 + 128 + 128 * 10 + 10;
+    expect(result.runs.map((r) => r.parameters)).toEqual([cnnParameters, cnnParameters, 785 * 256 + 257 * 256 + 257 * 10]);
     for (const run of result.runs) {
       expect(run.accuracy).toHaveLength(2);
       expect(run.loss).toHaveLength(2);

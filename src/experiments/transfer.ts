@@ -44,7 +44,7 @@ export interface TransferConfig {
 
 /**
  * 8000/2000 digits; pretraining 6 epochs Adam 2e-3 (the cnn experiment's recipe); adaptation
- * ~300 steps of Adam 3e-3 for every method, chosen on held-out training rows (docs/experiments.md).
+ * ~300 steps of Adam 3e-3 for every method (docs/experiments.md says what else was tried).
  */
 export const TRANSFER_FULL: TransferConfig = {
   labels: [10, 100, 'all'],

@@ -16,6 +16,8 @@ const workerImportsMainEntry: Plugin = {
   },
 };
 
+// No `clean: true` here: tsup builds these configs at the same time, and one config's clean could
+// delete another's fresh output. `npm run build` empties dist/ before tsup starts.
 export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
@@ -25,7 +27,6 @@ export default defineConfig([
     // TypeScript rejects as different types ("separate declarations of a private property"). A new
     // entry joins this list rather than setting `dts` in its own config.
     dts: { entry: { index: 'src/index.ts', worker: 'src/worker/index.ts', node: 'src/node/index.ts', tfjs: 'src/tfjs/index.ts' } },
-    clean: true,
     target: 'es2022',
     platform: 'neutral',
     // The digits (28 MB) stay out of the bundle: `nninit.data.mnist()` imports them on demand.

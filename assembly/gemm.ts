@@ -6,7 +6,13 @@
 // offsets only. Packing absorbs the transposes, so NN, NT, TN and TT all run the same inner loop.
 // BLAS semantics: beta = 0 never reads C (NaN there does not leak), alpha = 0 never reads A or B.
 // The register tile and the packing of op(B) are shared with the RBM products (tile.ts).
-import { MR, NR, TILE_BYTES, packPanels, tile4x8 } from './tile';
+//
+// The tile is 4, 5 or 6 rows × 8 columns (gemmWithTile's tileRows): 4×8 fits every engine's
+// registers, 5×8 and 6×8 are faster on engines that keep the depth loop's loads in order (Node 24's
+// and Chromium's V8) and spill on those that hoist them (Node 20's), so src/ops/gemm.ts picks one at
+// ready() by timing them. Each element of C sums the same products in the same order whatever the
+// tile height, so the choice never changes a bit.
+import { MR, NR, PANEL_STEP_BYTES, madd, packPanels, tile4x8 } from './tile';
 
 // Packed A holds every value broadcast to a whole f32x4 (see packA): 16 bytes per element.
 const A_ELEMENT_BYTES = 16;
@@ -14,6 +20,8 @@ const A_ELEMENT_BYTES = 16;
 const KC = 256;
 const MC = 128;
 const NC = 1024;
+/** The tallest tile: the workspace holds one edge tile of it and A packed for it. */
+const MAX_TILE_ROWS = 6;
 
 /** The step that splits `total` into equal blocks of at most `max`, rounded up to `align`. */
 // @ts-ignore: decorator
@@ -26,8 +34,15 @@ function blockStep(total: i32, max: i32, align: i32): i32 {
 
 // @ts-ignore: decorator
 @inline
-function packABytes(m: i32, k: i32): usize {
-  return <usize>blockStep(m, MC, MR) * <usize>blockStep(k, KC, 1) * A_ELEMENT_BYTES;
+function packABytes(m: i32, k: i32, tileRows: i32): usize {
+  return <usize>blockStep(m, MC, tileRows) * <usize>blockStep(k, KC, 1) * A_ELEMENT_BYTES;
+}
+
+/** The most bytes packed A takes for any tile height (blockStep rounds MC up to the height). */
+// @ts-ignore: decorator
+@inline
+function packABytesAnyTile(m: i32, k: i32): usize {
+  return max(packABytes(m, k, 4), max(packABytes(m, k, 5), packABytes(m, k, 6)));
 }
 
 // @ts-ignore: decorator
@@ -39,13 +54,14 @@ function packBBytes(n: i32, k: i32): usize {
 /** Bytes of workspace `gemm` needs for these dimensions (packed panels plus one edge tile). */
 export function gemmWorkspaceBytes(m: i32, n: i32, k: i32): usize {
   if (m <= 0 || n <= 0 || k <= 0) return 0;
-  return packABytes(m, k) + packBBytes(n, k) + TILE_BYTES;
+  return packABytesAnyTile(m, k) + packBBytes(n, k) + MAX_TILE_ROWS * NR * 4;
 }
 
 /**
  * C = alpha·op(A)·op(B) + beta·C where op(A) is m×k, op(B) is k×n and C is m×n; `trans*` = 1
  * means the stored matrix is the transpose (A stored k×m, B stored n×k). Leading dimensions are
  * in elements. `workspace` holds gemmWorkspaceBytes(m, n, k) bytes, 16-byte aligned.
+ * Runs the 4×8 tile: the same as gemmWithTile with tileRows = 4.
  */
 export function gemm(
   transA: i32,
@@ -63,7 +79,29 @@ export function gemm(
   ldc: i32,
   workspace: usize,
 ): void {
+  gemmWithTile(MR, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace);
+}
+
+/** gemm on a register tile of tileRows (4, 5 or 6; others run 4) × 8: the same bits, another speed. */
+export function gemmWithTile(
+  tileRows: i32,
+  transA: i32,
+  transB: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: usize,
+  lda: i32,
+  b: usize,
+  ldb: i32,
+  beta: f32,
+  c: usize,
+  ldc: i32,
+  workspace: usize,
+): void {
   if (m <= 0 || n <= 0) return;
+  if (tileRows != 5 && tileRows != 6) tileRows = MR;
   const ldcBytes = <usize>ldc << 2;
   if (alpha == 0 || k <= 0) {
     scaleMatrix(m, n, beta, c, ldcBytes);
@@ -76,9 +114,9 @@ export function gemm(
   const bStrideJ: usize = transB ? <usize>ldb << 2 : 4;
 
   const packedA = workspace;
-  const packedB = packedA + packABytes(m, k);
+  const packedB = packedA + packABytesAnyTile(m, k);
   const tile = packedB + packBBytes(n, k);
-  const mcStep = blockStep(m, MC, MR);
+  const mcStep = blockStep(m, MC, tileRows);
   const kcStep = blockStep(k, KC, 1);
   const ncStep = blockStep(n, NC, NR);
 
@@ -91,9 +129,9 @@ export function gemm(
       const blockBeta: f32 = pc == 0 ? beta : 1;
       for (let ic = 0; ic < m; ic += mcStep) {
         const mc = min(mcStep, m - ic);
-        packA(a + <usize>ic * aStrideI + <usize>pc * aStrideK, aStrideI, aStrideK, mc, kc, packedA);
+        packA(a + <usize>ic * aStrideI + <usize>pc * aStrideK, aStrideI, aStrideK, mc, kc, tileRows, packedA);
         const cBlock = c + <usize>ic * ldcBytes + (<usize>jc << 2);
-        macroKernel(mc, nc, kc, alpha, blockBeta, packedA, packedB, cBlock, ldcBytes, tile);
+        macroKernel(tileRows, mc, nc, kc, alpha, blockBeta, packedA, packedB, cBlock, ldcBytes, tile);
       }
     }
   }
@@ -109,6 +147,7 @@ function scaleMatrix(m: i32, n: i32, beta: f32, c: usize, ldcBytes: usize): void
 }
 
 function macroKernel(
+  tileRows: i32,
   mc: i32,
   nc: i32,
   kc: i32,
@@ -120,25 +159,139 @@ function macroKernel(
   ldcBytes: usize,
   tile: usize,
 ): void {
-  const panelABytes = <usize>kc * (MR * A_ELEMENT_BYTES);
+  const panelABytes = <usize>kc * (<usize>tileRows * A_ELEMENT_BYTES);
   const panelBBytes = <usize>kc * (NR * 4);
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const pb = packedB + <usize>(jr / NR) * panelBBytes;
-    for (let ir = 0; ir < mc; ir += MR) {
-      const mr = min(MR, mc - ir);
-      const pa = packedA + <usize>(ir / MR) * panelABytes;
+    for (let ir = 0; ir < mc; ir += tileRows) {
+      const mr = min(tileRows, mc - ir);
+      const pa = packedA + <usize>(ir / tileRows) * panelABytes;
       const cTile = c + <usize>ir * ldcBytes + (<usize>jr << 2);
-      if (mr == MR && nr == NR) {
-        tile4x8<v128>(pa, 0, 0, 0, kc, pb, alpha, beta, cTile, ldcBytes);
+      if (mr == tileRows && nr == NR) {
+        runTile(tileRows, pa, kc, pb, alpha, beta, cTile, ldcBytes);
       } else {
         // Edge: compute the whole zero-padded tile aside, then merge only the valid part.
-        tile4x8<v128>(pa, 0, 0, 0, kc, pb, alpha, 0, tile, NR * 4);
+        runTile(tileRows, pa, kc, pb, alpha, 0, tile, NR * 4);
         mergeEdge(mr, nr, beta, tile, cTile, ldcBytes);
       }
     }
   }
 }
+
+// @ts-ignore: decorator
+@inline
+function runTile(tileRows: i32, pa: usize, kc: i32, pb: usize, alpha: f32, beta: f32, c: usize, ldcBytes: usize): void {
+  if (tileRows == 5) tile5x8(pa, kc, pb, alpha, beta, c, ldcBytes);
+  else if (tileRows == 6) tile6x8(pa, kc, pb, alpha, beta, c, ldcBytes);
+  else tile4x8<v128>(pa, 0, 0, 0, kc, pb, alpha, beta, c, ldcBytes);
+}
+
+/** One row of a tile: alpha·sums (+ beta·C), exactly as tile4x8 stores it. */
+// @ts-ignore: decorator
+@inline
+function storeRow(row: usize, lo: v128, hi: v128, va: v128, vb: v128, beta: f32): void {
+  if (beta == 0) {
+    v128.store(row, f32x4.mul(lo, va));
+    v128.store(row, f32x4.mul(hi, va), 16);
+  } else {
+    v128.store(row, f32x4.add(f32x4.mul(lo, va), f32x4.mul(v128.load(row), vb)));
+    v128.store(row, f32x4.add(f32x4.mul(hi, va), f32x4.mul(v128.load(row, 16), vb)), 16);
+  }
+}
+
+/** tile4x8<v128> with 5 rows (5·2 accumulators): the same depth loop, order and store. */
+function tile5x8(narrow: usize, depth: i32, wide: usize, alpha: f32, beta: f32, c: usize, ldcBytes: usize): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0);
+  let c41 = f32x4.splat(0);
+  const wideEnd = wide + <usize>depth * PANEL_STEP_BYTES;
+  while (wide < wideEnd) {
+    const b0 = v128.load(wide);
+    const b1 = v128.load(wide, 16);
+    let a = v128.load(narrow);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load(narrow, 16);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load(narrow, 32);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load(narrow, 48);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    a = v128.load(narrow, 64);
+    c40 = madd(a, b0, c40);
+    c41 = madd(a, b1, c41);
+    narrow += 5 * A_ELEMENT_BYTES;
+    wide += PANEL_STEP_BYTES;
+  }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  storeRow(c, c00, c01, va, vb, beta);
+  storeRow(c + 1 * ldcBytes, c10, c11, va, vb, beta);
+  storeRow(c + 2 * ldcBytes, c20, c21, va, vb, beta);
+  storeRow(c + 3 * ldcBytes, c30, c31, va, vb, beta);
+  storeRow(c + 4 * ldcBytes, c40, c41, va, vb, beta);
+}
+
+/** tile4x8<v128> with 6 rows (6·2 accumulators): the same depth loop, order and store. */
+function tile6x8(narrow: usize, depth: i32, wide: usize, alpha: f32, beta: f32, c: usize, ldcBytes: usize): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0);
+  let c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0);
+  let c51 = f32x4.splat(0);
+  const wideEnd = wide + <usize>depth * PANEL_STEP_BYTES;
+  while (wide < wideEnd) {
+    const b0 = v128.load(wide);
+    const b1 = v128.load(wide, 16);
+    let a = v128.load(narrow);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load(narrow, 16);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load(narrow, 32);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load(narrow, 48);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    a = v128.load(narrow, 64);
+    c40 = madd(a, b0, c40);
+    c41 = madd(a, b1, c41);
+    a = v128.load(narrow, 80);
+    c50 = madd(a, b0, c50);
+    c51 = madd(a, b1, c51);
+    narrow += 6 * A_ELEMENT_BYTES;
+    wide += PANEL_STEP_BYTES;
+  }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  storeRow(c, c00, c01, va, vb, beta);
+  storeRow(c + 1 * ldcBytes, c10, c11, va, vb, beta);
+  storeRow(c + 2 * ldcBytes, c20, c21, va, vb, beta);
+  storeRow(c + 3 * ldcBytes, c30, c31, va, vb, beta);
+  storeRow(c + 4 * ldcBytes, c40, c41, va, vb, beta);
+  storeRow(c + 5 * ldcBytes, c50, c51, va, vb, beta);
+}
+
 
 function mergeEdge(mr: i32, nr: i32, beta: f32, tile: usize, c: usize, ldcBytes: usize): void {
   for (let i = 0; i < mr; i++) {
@@ -153,18 +306,22 @@ function mergeEdge(mr: i32, nr: i32, beta: f32, tile: usize, c: usize, ldcBytes:
 }
 
 /**
- * Packs op(A) rows [0, rows) × depth [0, kc) into panels of MR rows; for each depth step a panel
- * holds its MR values one after another, each broadcast to all four lanes. The micro-kernel then
+ * Packs op(A) rows [0, rows) × depth [0, kc) into panels of tileRows rows; for each depth step a
+ * panel holds its tileRows values one after another, each broadcast to all four lanes. The micro-kernel then
  * reads them with plain vector loads, whose immediate offsets V8 folds into the address (its
  * splat loads take an extra add per load; measured 2-4% slower). Element (i, p) lives at
  * src + i·strideI + p·strideK (bytes). Rows past `rows` are packed as zeros: their results are
  * never stored, but workspace garbage could hold denormals, which slow the arithmetic badly.
  */
-function packA(src: usize, strideI: usize, strideK: usize, rows: i32, kc: i32, dst: usize): void {
-  for (let i = 0; i < rows; i += MR) {
+function packA(src: usize, strideI: usize, strideK: usize, rows: i32, kc: i32, tileRows: i32, dst: usize): void {
+  const stepBytes = <usize>tileRows * A_ELEMENT_BYTES;
+  for (let i = 0; i < rows; i += tileRows) {
     const r0 = src + <usize>i * strideI;
-    const live = min(MR, rows - i);
-    if (live == MR && strideI == 4) {
+    const live = min(tileRows, rows - i);
+    if (tileRows != MR) {
+      packRowsGeneric(r0, strideI, strideK, live, tileRows, kc, dst);
+      dst += stepBytes * <usize>kc;
+    } else if (live == MR && strideI == 4) {
       // Aᵀ stored: the panel's four values at one depth are adjacent.
       for (let p = 0; p < kc; p++) {
         const v = v128.load(r0 + <usize>p * strideK);
@@ -187,13 +344,19 @@ function packA(src: usize, strideI: usize, strideK: usize, rows: i32, kc: i32, d
         dst += MR * A_ELEMENT_BYTES;
       }
     } else {
-      for (let p = 0; p < kc; p++) {
-        const from = r0 + <usize>p * strideK;
-        let r = 0;
-        for (; r < live; r++) v128.store(dst + <usize>r * A_ELEMENT_BYTES, v128.load32_splat(from + <usize>r * strideI));
-        for (; r < MR; r++) v128.store(dst + <usize>r * A_ELEMENT_BYTES, f32x4.splat(0));
-        dst += MR * A_ELEMENT_BYTES;
-      }
+      packRowsGeneric(r0, strideI, strideK, live, MR, kc, dst);
+      dst += stepBytes * <usize>kc;
     }
+  }
+}
+
+/** One panel of `height` rows, `live` of them real and the rest zeros, value by value. */
+function packRowsGeneric(r0: usize, strideI: usize, strideK: usize, live: i32, height: i32, kc: i32, dst: usize): void {
+  for (let p = 0; p < kc; p++) {
+    const from = r0 + <usize>p * strideK;
+    let r = 0;
+    for (; r < live; r++) v128.store(dst + <usize>r * A_ELEMENT_BYTES, v128.load32_splat(from + <usize>r * strideI));
+    for (; r < height; r++) v128.store(dst + <usize>r * A_ELEMENT_BYTES, f32x4.splat(0));
+    dst += <usize>height * A_ELEMENT_BYTES;
   }
 }

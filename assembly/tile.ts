@@ -6,6 +6,20 @@
 // by packPanels. Every element of a tile sums its depth steps one after another in order, so a
 // product gives the same bits whichever caller, thread or block of rows computes it.
 
+/**
+ * a·b + c, lane by lane. The default build rounds the product and then the sum; the FMA build
+ * (`--enable relaxed-simd`, loaded by `ready({ fma: true })`) emits `f32x4.relaxed_madd`, which
+ * the engine may fuse into one rounding (it does wherever the CPU has FMA): other bits, the same
+ * ones on every call on one machine. The choice is made at compile time, so the loops below are
+ * the same instructions otherwise.
+ */
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** Rows of a tile. */
 export const MR: i32 = 4;
 /** Columns of a tile. */
@@ -52,17 +66,17 @@ export function tile4x8<A>(
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let a = splatted ? v128.load(narrow) : v128.load32_splat(narrow);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = splatted ? v128.load(narrow, sizeof<A>()) : v128.load32_splat(narrow, sizeof<A>());
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = splatted ? v128.load(narrow, 2 * sizeof<A>()) : v128.load32_splat(narrow, 2 * sizeof<A>());
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = splatted ? v128.load(narrow, 3 * sizeof<A>()) : v128.load32_splat(narrow, 3 * sizeof<A>());
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     narrow += MR * sizeof<A>();
   }
   // One depth step per iteration: TurboFan hoists every load of an unrolled body above its
@@ -73,17 +87,17 @@ export function tile4x8<A>(
     const b0 = v128.load(denseWide);
     const b1 = v128.load(denseWide, 16);
     let a = splatted ? v128.load(narrow) : v128.load32_splat(narrow);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = splatted ? v128.load(narrow, sizeof<A>()) : v128.load32_splat(narrow, sizeof<A>());
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = splatted ? v128.load(narrow, 2 * sizeof<A>()) : v128.load32_splat(narrow, 2 * sizeof<A>());
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = splatted ? v128.load(narrow, 3 * sizeof<A>()) : v128.load32_splat(narrow, 3 * sizeof<A>());
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     narrow += MR * sizeof<A>();
     denseWide += PANEL_STEP_BYTES;
   }

@@ -46,7 +46,7 @@ const ROWS: Row[] = [
   { name: 'TN 512³', m: 512, n: 512, k: 512, transA: true, transB: false, js: false },
 ];
 
-const PEERS = ['nninit', 'tfjs', 'js'] as const;
+const PEERS = ['nninit', 'nninitFma', 'tfjs', 'js'] as const;
 type Peer = (typeof PEERS)[number] | 'numpy';
 /** Suffix of nninit's NN product on a transposed row's shape, for the "within 15% of NN" check. */
 const SAME_SHAPE_NN = ' | NN';
@@ -77,13 +77,17 @@ function randomValues(length: number): Float32Array {
 // --- peer side: a process that times the products it is asked for --------------------------------
 
 /** The products one peer can run, by case name (a row name, or a row name + SAME_SHAPE_NN). */
-async function peerCases(peer: Peer): Promise<{ cases: Map<string, () => void>; peakFlops?: number }> {
+async function peerCases(peer: Peer): Promise<{ cases: Map<string, () => void>; peakFlops?: number; tileRows?: number }> {
   const cases = new Map<string, () => void>();
   let peakFlops: number | undefined;
-  if (peer === 'nninit') {
-    const { ready, allocF32 } = await import('../src/runtime/index.js');
-    const { gemmInto, reserveGemmWorkspace } = await import('../src/ops/gemm.js');
-    await ready();
+  let tileRows: number | undefined;
+  if (peer === 'nninit' || peer === 'nninitFma') {
+    const { ready, allocF32, fma } = await import('../src/runtime/index.js');
+    const { gemmInto, gemmTileRows, reserveGemmWorkspace } = await import('../src/ops/gemm.js');
+    await ready(peer === 'nninitFma' ? { fma: true } : undefined);
+    // Without relaxed SIMD (a Node 20 without the flag) the FMA peer offers nothing: no rows.
+    if (peer === 'nninitFma' && !fma()) return { cases };
+    tileRows = gemmTileRows();
     // The probe runs in this process, between this process's products, so that a share of peak is
     // measured against what this process gets of the core in the same seconds.
     const probe = (await instantiateProbes(await compileProbes())).mulAdd;
@@ -130,7 +134,7 @@ async function peerCases(peer: Peer): Promise<{ cases: Map<string, () => void>; 
       cases.set(row.name, () => referenceGemm(transA, transB, m, n, k, 1, a, transA ? m : k, b, transB ? k : n, 0, c, n));
     }
   }
-  return { cases, peakFlops };
+  return { cases, peakFlops, tileRows };
 }
 
 /**
@@ -140,10 +144,10 @@ async function peerCases(peer: Peer): Promise<{ cases: Map<string, () => void>; 
  * (CPU time leaves out the time the scheduler gave to other processes).
  */
 async function servePeer(peer: Peer): Promise<void> {
-  const { cases, peakFlops } = await peerCases(peer);
+  const { cases, peakFlops, tileRows } = await peerCases(peer);
   const batches = new Map<string, number>();
   const reply = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
-  reply({ cases: [...cases.keys()], peakFlops });
+  reply({ cases: [...cases.keys()], peakFlops, tileRows });
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, ...rest] = line.split(' ');
     const fn = cases.get(rest.join(' '));
@@ -173,8 +177,17 @@ interface PeerProcess {
   cases: Set<string>;
   /** Flops of one call of nninit's PEAK case. */
   peakFlops?: number;
+  /** The GEMM tile height ready()'s probe chose in an nninit peer. */
+  tileRows?: number;
   request(command: string): Promise<Record<string, unknown>>;
   close(): void;
+}
+
+const VITE_NODE = fileURLToPath(new URL('../node_modules/vite-node/vite-node.mjs', import.meta.url));
+
+/** Node 20 validates relaxed SIMD only with this flag on its command line; Node ≥ 22 needs none. */
+function relaxedSimdFlags(): string[] {
+  return Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
 }
 
 function startPeer(peer: Peer): Promise<PeerProcess> {
@@ -184,7 +197,7 @@ function startPeer(peer: Peer): Promise<PeerProcess> {
           env: nativeEnv(1),
           stdio: ['pipe', 'pipe', 'inherit'],
         })
-      : spawn('npx', ['vite-node', fileURLToPath(import.meta.url)], {
+      : spawn(process.execPath, [...(peer === 'nninitFma' ? relaxedSimdFlags() : []), VITE_NODE, fileURLToPath(import.meta.url)], {
           env: { ...process.env, GEMM_BENCH_PEER: peer },
           stdio: ['pipe', 'pipe', 'inherit'],
         });
@@ -205,6 +218,7 @@ function startPeer(peer: Peer): Promise<PeerProcess> {
   return next().then((hello) => ({
     cases: new Set(hello.cases as string[]),
     peakFlops: hello.peakFlops as number | undefined,
+    tileRows: hello.tileRows as number | undefined,
     request(command: string) {
       const answer = next();
       child.stdin!.write(`${command}\n`);
@@ -241,6 +255,7 @@ async function coordinate(): Promise<void> {
     };
     join('nninit', 'nninit', row.name);
     join('nninitNN', 'nninit', row.name + SAME_SHAPE_NN);
+    join('fma', 'nninitFma', row.name);
     join('tfjs', 'tfjs', row.name);
     join('js', 'js', row.name);
     if (withNumpy) join('numpy', 'numpy', numpyCase(row));
@@ -266,7 +281,8 @@ async function coordinate(): Promise<void> {
   console.log(
     `\nGEMM f32, single thread — ${date}, ${cpu}, Node ${process.version}, ` +
       `${samplesPerRow} samples per product, load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}` +
-      (withNumpy ? `; numpy peer: ${nativeVersions(['numpy'])}, 1 thread` : ''),
+      (withNumpy ? `; numpy peer: ${nativeVersions(['numpy'])}, 1 thread` : '') +
+      `; GEMM tile chosen by ready(): ${peers.get('nninit')!.tileRows}×8, with fma: ${peers.get('nninitFma')!.tileRows ?? '—'}×8`,
   );
   const peakGflops = (ms: number) => peakFlops / ms / 1e6;
   const allPeakMs = (clock: Clock) => results.flatMap(({ participants }) => participants.find((p) => p.label === PEAK)!.samples[clock]);
@@ -310,6 +326,13 @@ async function coordinate(): Promise<void> {
       bestOverTfjs: bestOver('tfjs'),
       bestOverNumpy: bestOver('numpy'),
       nninit: figure('nninit'),
+      fma: figure('fma'),
+      fmaOfPeak: shareOfPeak('fma'),
+      // nninit with ready({ fma: true }) ÷ without, per turn: above 1 FMA is faster.
+      fmaOverNninit: (() => {
+        const speedup = pairedSpeedup('fma');
+        return speedup && 1 / speedup;
+      })(),
       tfjs: figure('tfjs'),
       js: figure('js'),
       numpy: figure('numpy'),
@@ -351,6 +374,20 @@ async function coordinate(): Promise<void> {
       );
     }
   }
+  console.log(
+    `\nready({ fma: true }) (relaxed-SIMD multiply-add; node ${relaxedSimdFlags().join(' ') || 'without flags'}), GFLOPS by CPU time, ` +
+      'median (interquartile range); FMA ÷ default: median over turns\n',
+  );
+  console.log('| product | nninit | nninit fma | % of peak, default | % of peak, fma | fma ÷ default |');
+  console.log('|---|---|---|---|---|---|');
+  for (const { row, participants } of results) {
+    const s = summarize(row, participants, 'cpuMs');
+    const cell = (f: { median: number; low: number; high: number } | undefined) =>
+      f ? `${f.median.toFixed(1)} (${f.low.toFixed(1)}–${f.high.toFixed(1)})` : '—';
+    console.log(
+      `| ${row.name} | ${cell(s.nninit)} | ${cell(s.fma)} | ${percent(s.nninitOfPeak)} | ${percent(s.fmaOfPeak)} | ${times(s.fmaOverNninit)} |`,
+    );
+  }
   console.log('\nShare of the 128-bit peak by CPU time, median over turns of each peer ÷ the probe in the same turn ' +
     '(numpy runs native 256/512-bit FMA code, so it can pass 100%)\n');
   console.log('| product | probe GFLOPS | nninit | TF.js wasm | numpy |');
@@ -384,9 +421,11 @@ async function coordinate(): Promise<void> {
           js: round(s.js?.median),
           numpy: round(s.numpy?.median),
           nninitNN: round(s.nninitNN?.median),
+          fma: round(s.fma?.median),
           peak: round(s.peak.median),
         },
-        ofPeak: { nninit: round(s.nninitOfPeak), tfjs: round(s.tfjsOfPeak), numpy: round(s.numpyOfPeak) },
+        fmaOverNninit: round(s.fmaOverNninit),
+        ofPeak: { nninit: round(s.nninitOfPeak), fma: round(s.fmaOfPeak), tfjs: round(s.tfjsOfPeak), numpy: round(s.numpyOfPeak) },
         nninitOverTfjs: round(s.overTfjs),
         nninitOverNumpy: round(s.overNumpy),
         best: {

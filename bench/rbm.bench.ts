@@ -28,13 +28,14 @@ const TRAIN_SIZE = 8000;
 const QUALITY_EPOCHS = 10;
 const SEED = 1;
 
-/** Threads of the extra nninit peer (RBM_BENCH_THREADS), or 1 for none. */
-const THREADS = Number(process.env.RBM_BENCH_THREADS ?? 1);
+/** Threads of the extra nninit peer (RBM_BENCH_THREADS, default 2 where there are 2 cores), or 1 for none. */
+const THREADS = Number(process.env.RBM_BENCH_THREADS ?? Math.min(2, cpus().length));
 const THREADED_PEER = `nninit-${THREADS}threads`;
-const SPEED_PEERS = ['nninit', ...(THREADS > 1 ? [THREADED_PEER] : []), 'tfjs-natural', 'tfjs-tuned'];
+const SPEED_PEERS = ['nninit', ...(THREADS > 1 ? [THREADED_PEER] : []), 'nninit-fma', 'tfjs-natural', 'tfjs-tuned'];
 const PEER_LABELS: Record<string, string> = {
   nninit: 'nninit RBM.fit (CD-1, shuffled)',
   [THREADED_PEER]: `nninit RBM.fit (CD-1, shuffled), ${THREADS} threads`,
+  'nninit-fma': 'nninit RBM.fit (CD-1, shuffled), ready({ fma: true })',
   'tfjs-natural': 'TF.js wasm, natural (matMul transpose flags)',
   'tfjs-tuned': 'TF.js wasm, tuned (explicit transposes)',
 };
@@ -62,18 +63,19 @@ async function timeEpochs(train: (epochs: number) => Promise<void>, epochs: numb
 
 const emitTiming = (peer: string, timing: Timing) => console.log(JSON.stringify({ peer, ...timing }));
 
-async function runNninit(epochs: number, threads: number): Promise<void> {
-  const { ready, threads: threadsInUse } = await import('../src/runtime/index.js');
+async function runNninit(epochs: number, threads: number, fma = false): Promise<void> {
+  const { ready, threads: threadsInUse, fma: fmaInUse } = await import('../src/runtime/index.js');
   const { RBM } = await import('../src/rbm/index.js');
-  await ready({ threads });
+  await ready({ threads, fma });
   if (threadsInUse() !== threads) throw new Error(`nninit runs on ${threadsInUse()} threads, not ${threads}`);
+  if (fmaInUse() !== fma) throw new Error(`ready({ fma: ${fma} }) gave fma ${fmaInUse()}`);
   const x = await digits();
   const rbm = new RBM({ nVisible: N_VISIBLE, nHidden: N_HIDDEN, seed: SEED });
   // Per-epoch statistics off: the TF.js peers compute none either.
   const train = async (count: number) => {
     await rbm.fit(x, { epochs: count, batchSize: BATCH, learningRate: LEARNING_RATE, momentum: 0.5, monitorSize: 0 });
   };
-  emitTiming(threads > 1 ? THREADED_PEER : 'nninit', await timeEpochs(train, epochs));
+  emitTiming(fma ? 'nninit-fma' : threads > 1 ? THREADED_PEER : 'nninit', await timeEpochs(train, epochs));
   rbm.dispose();
   await ready({ threads: 1 });
 }
@@ -169,7 +171,10 @@ function median(values: number[]): number {
 }
 
 function spawnPeer(self: string, peer: string, epochs: number): string[] {
-  const result = spawnSync('npx', ['vite-node', self], {
+  // Node 20 validates relaxed SIMD only with this flag on its command line (Node >= 22: no flag).
+  const flags = peer === 'nninit-fma' && Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+  const vite = fileURLToPath(new URL('../node_modules/vite-node/vite-node.mjs', import.meta.url));
+  const result = spawnSync(process.execPath, [...flags, vite, self], {
     env: { ...process.env, RBM_BENCH_PEER: peer, RBM_BENCH_EPOCHS: String(epochs) },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -257,6 +262,7 @@ const epochs = Number(process.env.RBM_BENCH_EPOCHS ?? 3);
 if (peer === undefined) coordinate();
 else if (peer === 'nninit') await runNninit(epochs, 1);
 else if (peer === THREADED_PEER) await runNninit(epochs, THREADS);
+else if (peer === 'nninit-fma') await runNninit(epochs, 1, true);
 else if (peer === 'quality') await runQuality();
 else if (peer === 'tfjs-natural') await runTfjs('natural', epochs);
 else if (peer === 'tfjs-tuned') await runTfjs('tuned', epochs);

@@ -18,12 +18,15 @@ import { fileURLToPath } from 'node:url';
 import { nativeAvailable, nativeVersions, runNative, writeDigits } from './native.js';
 import { cpuDescription } from './roofline.js';
 
-const JS_PEERS = ['nninit', 'nninit-2', 'tfjs'] as const;
+const JS_PEERS = ['nninit', 'nninit-2', 'nninit-fma', 'nninit-2-fma', 'tfjs'] as const;
+type NninitPeer = 'nninit' | 'nninit-2' | 'nninit-fma' | 'nninit-2-fma';
 const TORCH_PEERS = ['torch-1', 'torch-2'] as const;
 type Peer = (typeof JS_PEERS)[number] | (typeof TORCH_PEERS)[number];
 const LABELS: Record<Peer, string> = {
   nninit: 'nninit Mlp.fit, 1 thread',
   'nninit-2': 'nninit Mlp.fit, ready({ threads: 2 })',
+  'nninit-fma': 'nninit Mlp.fit, ready({ fma: true })',
+  'nninit-2-fma': 'nninit Mlp.fit, ready({ threads: 2, fma: true })',
   tfjs: 'TF.js-layers (wasm), 1 thread',
   'torch-1': 'torch, 1 thread',
   'torch-2': 'torch, 2 threads',
@@ -35,7 +38,7 @@ const TRAIN_SIZE = 8000;
 const BATCH = 100;
 const LR = 1e-3;
 /** Timed epochs per process, after the warm-up epoch. */
-const TIMED_EPOCHS: Record<Peer, number> = { nninit: 4, 'nninit-2': 4, tfjs: 2, 'torch-1': 4, 'torch-2': 4 };
+const TIMED_EPOCHS: Record<Peer, number> = { nninit: 4, 'nninit-2': 4, 'nninit-fma': 4, 'nninit-2-fma': 4, tfjs: 2, 'torch-1': 4, 'torch-2': 4 };
 
 interface EpochTime {
   wallS: number;
@@ -68,17 +71,27 @@ async function digits() {
   return (await mnist({ trainSize: TRAIN_SIZE, testSize: 1, seed: 0 })).train;
 }
 
-async function runNninit(peer: 'nninit' | 'nninit-2'): Promise<void> {
+async function runNninit(peer: NninitPeer): Promise<void> {
   const nninit = await import('../src/index.js');
-  await nninit.ready(peer === 'nninit-2' ? { threads: 2 } : undefined);
-  if (peer === 'nninit-2' && nninit.threads() !== 2) throw new Error(`ready({ threads: 2 }) gave ${nninit.threads()} thread(s)`);
+  const threads = peer.startsWith('nninit-2') ? 2 : 1;
+  const fma = peer.endsWith('-fma');
+  await nninit.ready({ threads, fma });
+  if (nninit.threads() !== threads) throw new Error(`ready({ threads: ${threads} }) gave ${nninit.threads()} thread(s)`);
+  if (nninit.fma() !== fma) throw new Error(`ready({ fma: ${fma} }) gave fma ${nninit.fma()}`);
+  // TRAIN_BENCH_MIN_WORK: the split threshold on m·n·k for the threaded peers (default 2^21), to
+  // measure whether splitting smaller products pays on a given machine (same bits either way).
+  const minWork = process.env.TRAIN_BENCH_MIN_WORK;
+  if (threads > 1 && minWork !== undefined) {
+    const { setParallelMinWork } = await import('../src/ops/gemm.js');
+    setParallelMinWork(Number(minWork));
+  }
   const train = await digits();
   const mlp = new nninit.Mlp({ layers: LAYERS, activation: 'relu', init: 'xavierUniform', seed: 1 });
   const optimizer = nninit.optim.adam({ lr: LR });
   await timeEpochs(peer, () => mlp.fit(train.x, train.y, { epochs: 1, batchSize: BATCH, optimizer }));
   mlp.dispose();
   // Worker threads would keep the process alive.
-  if (peer === 'nninit-2') await nninit.ready({ threads: 1 });
+  if (threads > 1) await nninit.ready({ threads: 1 });
 }
 
 async function runTfjs(): Promise<void> {
@@ -108,6 +121,8 @@ async function runTfjs(): Promise<void> {
   await timeEpochs('tfjs', () => model.fit(x, y, { epochs: 1, batchSize: BATCH, shuffle: true, verbose: 0 }));
 }
 
+const VITE_NODE = fileURLToPath(new URL('../node_modules/vite-node/vite-node.mjs', import.meta.url));
+
 /** Runs each peer in its own process, round after round, then prints the table and JSON lines. */
 async function coordinate(): Promise<void> {
   const rounds = Number(process.env.TRAIN_BENCH_ROUNDS ?? 3);
@@ -135,7 +150,9 @@ async function coordinate(): Promise<void> {
           }
           continue;
         }
-        const result = spawnSync('npx', ['vite-node', self], {
+        // Node 20 validates relaxed SIMD only with this flag on its command line (Node >= 22: no flag).
+        const flags = peer.endsWith('-fma') && Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+        const result = spawnSync(process.execPath, [...flags, VITE_NODE, self], {
           env: { ...process.env, TRAIN_BENCH_PEER: peer },
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'inherit'],
@@ -211,6 +228,6 @@ async function coordinate(): Promise<void> {
 
 const peer = process.env.TRAIN_BENCH_PEER as Peer | undefined;
 if (peer === undefined) await coordinate();
-else if (peer === 'nninit' || peer === 'nninit-2') await runNninit(peer);
+else if (peer !== 'tfjs' && (JS_PEERS as readonly string[]).includes(peer)) await runNninit(peer as NninitPeer);
 else if (peer === 'tfjs') await runTfjs();
 else throw new Error(`TRAIN_BENCH_PEER must be one of ${JS_PEERS.join(', ')}, got ${peer}`);

@@ -9,7 +9,7 @@
  *
  * @module nninit
  */
-export { ready, isReady, setMemoryCap, simdSupported, threads, type ReadyOptions } from './runtime/index.js';
+export { ready, isReady, setMemoryCap, simdSupported, threads, fma, type ReadyOptions } from './runtime/index.js';
 export {
   NninitError,
   ShapeError,

@@ -94,7 +94,7 @@ const TINY: LabelsConfig = {
   trainSize: 600,
   testSize: 200,
   pretrain: { ...LABELS_FULL.pretrain, epochs: 1 },
-  fineTune: { ...LABELS_FULL.fineTune, updates: 20, minEpochs: 2 },
+  fineTune: { ...LABELS_FULL.fineTune, updates: 20, minEpochs: 2, headUpdates: 10 },
 };
 
 describe('the experiment on a tiny setting', () => {
@@ -133,6 +133,8 @@ describe('the experiment on a tiny setting', () => {
       expect(run.updates).toBeLessThanOrEqual(24);
       expect(run.epochs).toBeGreaterThanOrEqual(2);
     }
+    // Only the pretrained start fits its output layer alone first: 10 updates, or the epochs nearest them.
+    for (const run of result.runs) expect(run.headUpdates).toBe(run.start === 'dbn' ? ({ 20: 10, 100: 10, 600: 12 } as Record<number, number>)[run.labels] : 0);
     // 600 labels with 20 updates of 100 rows is 3 epochs: enough to leave chance (0.1) far behind.
     const all = result.runs.filter((r) => r.labels === 600);
     expect(Math.max(...all.map((r) => r.accuracy))).toBeGreaterThan(0.3);
@@ -169,6 +171,17 @@ describe('the experiment on a tiny setting', () => {
     expect(result.gains.map((g) => g.labels)).toEqual([20, 100, 600]);
   });
 
+  it('fits the output layer alone first for the pretrained start only', async () => {
+    const seeds = [0];
+    const without = await runLabels({ ...TINY, seeds, labels: [100], fineTune: { ...TINY.fineTune, headUpdates: 0 } }, { digits: async () => loaded.get(0)! });
+    const withHead = result.runs.filter((run) => run.seed === 0 && run.labels === 100);
+    expect(without.runs.map((run) => run.headUpdates)).toEqual([0, 0, 0]);
+    // Same seed, same draws: the random starts' runs are bit for bit those of the run with the head phase.
+    expect(without.runs.filter((run) => run.start !== 'dbn').map((run) => run.accuracy)).toEqual(withHead.filter((run) => run.start !== 'dbn').map((run) => run.accuracy));
+    expect(without.runs.filter((run) => run.start !== 'dbn').map((run) => run.loss)).toEqual(withHead.filter((run) => run.start !== 'dbn').map((run) => run.loss));
+    expect(without.runs[0].loss).not.toBe(withHead[0].loss);
+  });
+
   it('refuses a label count that is no balanced draw before any work', async () => {
     let loads = 0;
     const digits = async () => {
@@ -177,6 +190,7 @@ describe('the experiment on a tiny setting', () => {
     };
     await expect(runLabels({ ...TINY, labels: [25] }, { digits })).rejects.toThrow(/labels holds 25: a balanced draw needs a multiple of 10/);
     await expect(runLabels({ ...TINY, starts: ['lsuv' as never] }, { digits })).rejects.toThrowError(ParamError);
+    await expect(runLabels({ ...TINY, fineTune: { ...TINY.fineTune, headUpdates: -1 } }, { digits })).rejects.toThrow(/fineTune.headUpdates must be an integer ≥ 0, got -1/);
     expect(loads).toBe(0);
   });
 });
@@ -191,6 +205,7 @@ describe('the table', () => {
     trainAccuracy: 1,
     epochs: 1,
     updates: 500,
+    headUpdates: start === 'dbn' ? 500 : 0,
     seconds: 1,
   });
   /** A full-setting result with these mean accuracies over five seeds, each ± 0.05 points around it. */

@@ -27,7 +27,7 @@ describe('ready()', () => {
 
   it('rejects an unknown option, a misspelt one included, with E_PARAM naming it', async () => {
     await expect(nninit.ready({ thread: 2 } as never)).rejects.toThrowError(
-      expect.objectContaining({ code: 'E_PARAM', message: 'ready: unknown option "thread" (it takes threads)' }),
+      expect.objectContaining({ code: 'E_PARAM', message: 'ready: unknown option "thread" (it takes threads, fma)' }),
     );
     await expect(nninit.ready(2 as never)).rejects.toThrowError(expect.objectContaining({ code: 'E_PARAM' }));
     await expect(nninit.ready({})).resolves.toBeUndefined();

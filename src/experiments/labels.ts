@@ -40,6 +40,10 @@ export interface PretrainSettings {
   weightDecay: number;
   /** A target mean activity of the hidden units, and the strength of its pull (RBM.fit's `sparsity`). */
   sparsity?: { target: number; cost: number };
+  /** Gibbs steps per update (CD-k; default 1). */
+  k?: number;
+  /** Persistent CD (default false). */
+  persistent?: boolean;
 }
 
 export interface FineTuneSettings {
@@ -55,6 +59,13 @@ export interface FineTuneSettings {
   batchSize: number;
   /** Adam's learning rate for each start. */
   lr: Record<LabelsStart, number>;
+  /**
+   * The pretrained start first trains its new output layer alone, on the DBN's frozen features
+   * (a logistic regression), for this many updates; then the whole network fine-tunes as every
+   * start does. A random output layer's first large gradients would otherwise flow into the
+   * pretrained layers. Default 0; a random start has no features worth keeping, so it skips this.
+   */
+  headUpdates?: number;
 }
 
 export interface LabelsConfig {
@@ -147,8 +158,12 @@ export interface LabelsRun {
   loss: number;
   /** Accuracy on its own labelled digits at the end. */
   trainAccuracy: number;
+  /** Epochs and weight updates of the whole network's fine-tuning. */
   epochs: number;
   updates: number;
+  /** Updates of the output layer alone before it (`fineTune.headUpdates`; 0 for a random start). */
+  headUpdates: number;
+  /** Fine-tuning's wall time, the output layer's phase included. */
   seconds: number;
 }
 
@@ -297,12 +312,21 @@ async function fineTune(split: LabelSplit, start: LabelsStart, config: LabelsCon
   const batchSize = Math.min(config.fineTune.batchSize, rows);
   const epochs = Math.max(config.fineTune.minEpochs, epochsFor(config.fineTune.updates, batchSize, rows));
   const mlp = startingNetwork(start, config, x.shape[1], seed, dbn);
+  const optimizer = () => optim.adam({ lr: config.fineTune.lr[start] });
   try {
     let trainAccuracy = NaN;
+    let headSeconds = 0;
+    let headUpdates = 0;
+    if (start === 'dbn' && (config.fineTune.headUpdates ?? 0) > 0) {
+      const headEpochs = epochsFor(config.fineTune.headUpdates!, batchSize, rows);
+      const head = await mlp.fit(x, y, { epochs: headEpochs, batchSize, optimizer: optimizer(), freeze: config.hidden.map((_, layer) => layer) });
+      headSeconds = head.seconds;
+      headUpdates = headEpochs * Math.ceil(rows / batchSize);
+    }
     const history = await mlp.fit(x, y, {
       epochs,
       batchSize,
-      optimizer: optim.adam({ lr: config.fineTune.lr[start] }),
+      optimizer: optimizer(),
       onEpoch: (log) => {
         trainAccuracy = log.accuracy;
         callbacks.onRunEpoch?.({ seed, labels: rows, start, epoch: log.epoch, epochs, trainAccuracy });
@@ -318,7 +342,8 @@ async function fineTune(split: LabelSplit, start: LabelsStart, config: LabelsCon
       trainAccuracy,
       epochs,
       updates: epochs * Math.ceil(rows / batchSize),
-      seconds: history.seconds,
+      headUpdates,
+      seconds: headSeconds + history.seconds,
     };
   } finally {
     mlp.dispose();
@@ -332,6 +357,8 @@ function checkConfig(config: LabelsConfig): void {
   for (const start of config.starts) {
     if (!LABELS_STARTS.includes(start)) throw new ParamError(`starts holds ${show(start)}; the starts are ${LABELS_STARTS.map(show).join(', ')}`);
   }
+  const head = config.fineTune.headUpdates;
+  if (head !== undefined && !(Number.isInteger(head) && head >= 0)) throw new ParamError(`fineTune.headUpdates must be an integer ≥ 0, got ${show(head)}`);
   for (const labels of config.labels) {
     if (labels < config.trainSize && !(Number.isInteger(labels) && labels >= CLASSES && labels % CLASSES === 0)) {
       throw new ParamError(`labels holds ${show(labels)}: a balanced draw needs a multiple of ${CLASSES} (or ${config.trainSize} for all)`);

@@ -1,7 +1,7 @@
 import { ParamError, WasmError, show } from '../errors.js';
 import { positiveInteger } from '../options.js';
 import { heap, kernels, poolCall, registerWarmup, threadPool } from '../runtime/index.js';
-import type { GemmArgs } from '../runtime/kernels.generated.js';
+import type { GemmWithTileArgs } from '../runtime/kernels.generated.js';
 import { WorkerCallError, type ThreadPool } from '../runtime/threads.js';
 
 /** Leading dimension of a stored rows×cols row-major matrix must be ≥ cols. */
@@ -78,6 +78,32 @@ export function setParallelMinWork(work: number): number {
 const MR = 4;
 const NR = 8;
 
+// ---- Tile height ----------------------------------------------------------------------------
+//
+// The kernel's register tile is 4, 5 or 6 rows × 8 columns (assembly/gemm.ts). Which is fastest
+// depends on the engine more than the CPU: Node 20's V8 hoists the depth loop's loads and spills
+// the taller tiles' accumulators (0.6–0.8×), Node 24's keeps them in order and runs 5×8 ~1.08× and,
+// with FMA, 6×8 ~1.1× faster than 4×8. Every height sums each element of C in the same order, so
+// ready() times them (a few ms) and keeps the fastest, and no choice changes a bit.
+
+/** Tile heights the kernel offers. */
+export const GEMM_TILE_ROWS = [4, 5, 6] as const;
+export type GemmTileRows = (typeof GEMM_TILE_ROWS)[number];
+let tileRows: GemmTileRows = 4;
+
+/** The tile height products run on now (4 until ready()'s probe picks another). */
+export function gemmTileRows(): GemmTileRows {
+  return tileRows;
+}
+
+/** Sets the tile height (tests and benches; ready() sets it again by its probe); returns the old one. */
+export function setGemmTileRows(rows: GemmTileRows): GemmTileRows {
+  if (!GEMM_TILE_ROWS.includes(rows)) throw new ParamError(`tile rows must be one of ${GEMM_TILE_ROWS.join(', ')}, got ${show(rows)}`);
+  const old = tileRows;
+  tileRows = rows;
+  return old;
+}
+
 /** A block of C: rows [row, row + rows) × columns [col, col + cols). */
 export interface GemmBlock {
   row: number;
@@ -146,7 +172,8 @@ function gemmParallel(
     const bytes = wasm.gemmWorkspaceBytes(block.rows, block.cols, k) >>> 0;
     return grown(i === 0 ? callerWorkspace : (workerWorkspaces[i - 1] ??= { ptr: 0, bytes: 0 }), bytes);
   });
-  const args = (block: GemmBlock, workspace: number): GemmArgs => ({
+  const args = (block: GemmBlock, workspace: number): GemmWithTileArgs => ({
+    tileRows,
     transA: transA ? 1 : 0,
     transB: transB ? 1 : 0,
     m: block.rows,
@@ -163,10 +190,10 @@ function gemmParallel(
     ldc,
     workspace,
   });
-  const calls = blocks.slice(1).map((block, i) => poolCall('gemm', args(block, spaces[i + 1])));
+  const calls = blocks.slice(1).map((block, i) => poolCall('gemmWithTile', args(block, spaces[i + 1])));
   const own = args(blocks[0], spaces[0]);
   try {
-    pool.run(calls, () => wasm.gemm(own));
+    pool.run(calls, () => wasm.gemmWithTile(own));
   } catch (error) {
     if (error instanceof WorkerCallError) throw new WasmError(`gemm failed in a worker thread: ${error.message}`);
     throw error;
@@ -208,11 +235,12 @@ export function gemmInto(
   } else if (workerWorkspaces.length > 0) releaseWorkerWorkspaces();
   const wasm = kernels();
   const workspace = grown(callerWorkspace, wasm.gemmWorkspaceBytes(m, n, k) >>> 0);
-  wasm.gemm({ transA: transA ? 1 : 0, transB: transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace });
+  wasm.gemmWithTile({ tileRows, transA: transA ? 1 : 0, transB: transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workspace });
 }
 
 // Optimized code replaces V8's baseline code only on a call after a function got hot, so run every
-// packing path (plain, transposed, edges) a few times at a realistic size before users time anything.
+// packing path (plain, transposed, edges) of every tile height a few times at a realistic size
+// before users time anything; then time the heights and keep the fastest.
 registerWarmup(() => {
   const m = 68;
   const n = 76;
@@ -222,14 +250,61 @@ registerWarmup(() => {
   const a = wasm.alloc(m * k * 4);
   const b = wasm.alloc(k * n * 4);
   const c = wasm.alloc(m * n * 4);
+  const chosen = tileRows;
   try {
     wasm.f32(a, m * k).fill(0.5);
     wasm.f32(b, k * n).fill(0.25);
-    for (let round = 0; round < 4; round++) {
-      for (const transA of [false, true]) {
-        for (const transB of [false, true]) {
-          gemmInto(transA, transB, m, n, k, 1, a, transA ? m : k, b, transB ? k : n, round === 0 ? 0 : 1, c, n);
+    for (const rows of GEMM_TILE_ROWS) {
+      tileRows = rows;
+      for (let round = 0; round < 4; round++) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            gemmInto(transA, transB, m, n, k, 1, a, transA ? m : k, b, transB ? k : n, round === 0 ? 0 : 1, c, n);
+          }
         }
+      }
+    }
+  } finally {
+    tileRows = chosen;
+    wasm.free(c);
+    wasm.free(b);
+    wasm.free(a);
+  }
+  tileRows = fastestTileRows();
+});
+
+/** The probe's product, rounds, and the margin by which a taller tile must win. */
+const PROBE = { m: 120, n: 128, k: 256, rounds: 5, sampleMs: 1, margin: 0.03 };
+
+/**
+ * The tile height whose median time per product over interleaved rounds is lowest on a
+ * 120×128×256 product (~4 M multiply-adds, ~0.1–0.2 ms), 4 unless another beats it by PROBE.margin
+ * so that noise alone does not move the choice. A sample repeats the product for ≥ 1 ms, which
+ * browsers' coarse clocks (100 µs without cross-origin isolation) can time; the probe takes ~15 ms.
+ * On one thread: it compares the kernels' code, which every thread shares.
+ */
+function fastestTileRows(): GemmTileRows {
+  const { m, n, k, rounds, sampleMs, margin } = PROBE;
+  reserveGemmWorkspace(m, n, k);
+  const wasm = heap();
+  const a = wasm.alloc(m * k * 4);
+  const b = wasm.alloc(k * n * 4);
+  const c = wasm.alloc(m * n * 4);
+  const perCall = new Map<GemmTileRows, number[]>(GEMM_TILE_ROWS.map((rows) => [rows, []]));
+  try {
+    wasm.f32(a, m * k).fill(0.5);
+    wasm.f32(b, k * n).fill(0.25);
+    const wasmKernels = kernels();
+    const workspace = grown(callerWorkspace, wasmKernels.gemmWorkspaceBytes(m, n, k) >>> 0);
+    const product = (rows: GemmTileRows) =>
+      wasmKernels.gemmWithTile({ tileRows: rows, transA: 0, transB: 0, m, n, k, alpha: 1, a, lda: k, b, ldb: n, beta: 0, c, ldc: n, workspace });
+    let calls = 1;
+    for (let start = performance.now(); performance.now() - start < sampleMs; calls++) product(4);
+    for (let round = 0; round < rounds; round++) {
+      for (const rows of GEMM_TILE_ROWS) {
+        const start = performance.now();
+        for (let i = 0; i < calls; i++) product(rows);
+        perCall.get(rows)!.push((performance.now() - start) / calls);
       }
     }
   } finally {
@@ -237,4 +312,15 @@ registerWarmup(() => {
     wasm.free(b);
     wasm.free(a);
   }
-});
+  const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1];
+  let best: GemmTileRows = 4;
+  let bestTime = median(perCall.get(4)!) * (1 - margin);
+  for (const rows of GEMM_TILE_ROWS) {
+    const time = median(perCall.get(rows)!);
+    if (time < bestTime) {
+      best = rows;
+      bestTime = time;
+    }
+  }
+  return best;
+}

@@ -16,6 +16,19 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
+/**
+ * The smallest module that uses a relaxed-SIMD instruction:
+ *   (module (func (result v128) i32.const 0 i8x16.splat (×3) f32x4.relaxed_madd))
+ */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0, 253, 15, 65, 0,
+  253, 15, 253, 133, 2, 11,
+]);
+
+export const FMA_UNAVAILABLE_REASON =
+  'this runtime does not validate relaxed SIMD (Node >= 22 and Chromium-based browsers do; ' +
+  'Node 20 only with --experimental-wasm-relaxed-simd on its command line)';
+
 export const SIMD_UNSUPPORTED_MESSAGE =
   'SIMD unsupported in this runtime: nninit needs WebAssembly SIMD ' +
   '(Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)';
@@ -35,6 +48,10 @@ interface Runtime {
   shared: boolean;
   /** The GEMM workers, or null on one thread. */
   pool: ThreadPool | null;
+  /** The binary the kernels were compiled from (before any shared-memory flip). */
+  bytes: Uint8Array<ArrayBuffer>;
+  /** True when `bytes` is the FMA build (relaxed-SIMD multiply-add in the products). */
+  fma: boolean;
 }
 
 type State =
@@ -57,6 +74,22 @@ export function registerWarmup(fn: () => void): void {
 
 export function simdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+/** Whether this runtime validates relaxed SIMD, which `ready({ fma: true })` needs. */
+export function relaxedSimdSupported(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_SIMD_PROBE);
+}
+
+/**
+ * The kernels' binary: the default build, or the FMA build. The FMA build is a module of its own
+ * (src/runtime/wasm-binary-fma.generated.ts), imported only here, so that bundlers split it into
+ * a chunk that loads only when `ready({ fma: true })` asks for it.
+ */
+async function kernelBinary(fma: boolean): Promise<Uint8Array<ArrayBuffer>> {
+  if (!fma) return decodeBase64(wasmBase64);
+  const { wasmFmaBase64 } = await import('./wasm-binary-fma.generated.js');
+  return decodeBase64(wasmFmaBase64);
 }
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
@@ -100,15 +133,16 @@ async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembl
   return { ...(instance.exports as unknown as WasmExports), memory };
 }
 
-async function initialize(): Promise<void> {
+async function initialize(fma: boolean): Promise<void> {
   if (typeof WebAssembly !== 'object') throw new WasmError('WebAssembly is not available in this runtime');
   if (!simdSupported()) throw new WasmError(SIMD_UNSUPPORTED_MESSAGE);
   let module: WebAssembly.Module;
   let exports: WasmExports;
   let memoryPages: Runtime['memoryPages'];
   let memory: WebAssembly.Memory;
+  let bytes: Uint8Array<ArrayBuffer>;
   try {
-    const bytes = decodeBase64(wasmBase64);
+    bytes = await kernelBinary(fma);
     // The module imports its memory (so that threads can hand it a shared one); on one thread it
     // gets an ordinary memory, exactly like one the module would define itself.
     const memoryImport = findMemoryImport(bytes);
@@ -131,6 +165,8 @@ async function initialize(): Promise<void> {
     memoryPages,
     shared: false,
     pool: null,
+    bytes,
+    fma,
   };
   state = { kind: 'ready', runtime };
   for (const fn of warmups) fn();
@@ -146,13 +182,25 @@ export interface ReadyOptions {
    * thread and says why in one console line. `threads: 1` stops the workers.
    */
   threads?: number | 'auto';
+  /**
+   * `true` computes matrix products (GEMM and the RBM's products) with fused multiply-add:
+   * relaxed-SIMD `f32x4.relaxed_madd`, from a second build of the kernels loaded on demand.
+   * Products are then rounded once per multiply-add instead of twice, so **their bits differ** from
+   * the default's, and may differ between machines (a CPU without FMA, or an engine that does not
+   * fuse, gives the unfused bits); on one machine and engine they are the same on every call and
+   * every thread count. Where the runtime does not validate relaxed SIMD (Node 20 without
+   * `--experimental-wasm-relaxed-simd`), nninit stays without FMA and says so in one console line;
+   * `nninit.fma()` tells which is running. `false` goes back to the default kernels. Left out,
+   * the setting stays as it is (off unless set before). See docs/performance.md.
+   */
+  fma?: boolean;
 }
 
 /** Most threads `'auto'` picks: GEMM gains little past this on memory bandwidth. */
 const AUTO_MAX_THREADS = 16;
 const MAX_THREADS = 256;
 /** Kernels the workers can run, by index (a pool call names its function by index). */
-export const POOL_FUNCTIONS = ['gemm', 'rbmHiddenStep', 'rbmVisibleStep', 'rbmUpdateWeights', 'rbmFreeEnergy', 'rbmPseudoLikelihood', 'rbmAisSteps'] as const satisfies ReadonlyArray<KernelName & keyof typeof argumentLists>;
+export const POOL_FUNCTIONS = ['gemm', 'gemmWithTile', 'rbmHiddenStep', 'rbmVisibleStep', 'rbmUpdateWeights', 'rbmFreeEnergy', 'rbmPseudoLikelihood', 'rbmAisSteps'] as const satisfies ReadonlyArray<KernelName & keyof typeof argumentLists>;
 
 /** A kernel the workers can run. */
 export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
@@ -180,18 +228,27 @@ function notice(reason: string, line: string): void {
  */
 export function ready(options?: ReadyOptions): Promise<void> {
   try {
-    checkOptions('ready', options, { threads: true });
+    checkOptions('ready', options, { threads: true, fma: true });
   } catch (error) {
     return Promise.reject(error);
   }
-  const base = readyOnce();
   const threads = options?.threads;
-  if (threads === undefined) return base;
-  if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
+  const fma = options?.fma;
+  if (threads !== undefined && threads !== 'auto' && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
     return Promise.reject(new ParamError(`threads must be 'auto' or an integer from 1 to ${MAX_THREADS}, got ${show(threads)}`));
   }
-  // Configurations run one after another, each after initialization.
-  const next = configuring.then(() => base).then(() => configureThreads(threads));
+  if (fma !== undefined && typeof fma !== 'boolean') {
+    return Promise.reject(new ParamError(`fma must be true or false, got ${show(fma)}`));
+  }
+  // A first ready({ fma: true }) compiles the FMA build straight away rather than both builds.
+  const base = readyOnce(fma === true && relaxedSimdSupported());
+  if (threads === undefined && fma === undefined) return base;
+  // Configurations run one after another, each after initialization; the kernels' build first, so
+  // that a pool started by the same call runs the build asked for.
+  const next = configuring
+    .then(() => base)
+    .then(() => (fma === undefined ? undefined : configureFma(fma)))
+    .then(() => (threads === undefined ? undefined : configureThreads(threads)));
   configuring = next.catch(() => undefined);
   return next;
 }
@@ -208,6 +265,56 @@ export function threadPool(): ThreadPool | null {
   if (state.kind !== 'ready') return null;
   const pool = state.runtime.pool;
   return pool === null || pool.broken !== null ? null : pool;
+}
+
+/** True when matrix products run on the FMA build (`ready({ fma: true })` where it is supported). */
+export function fma(): boolean {
+  return state.kind === 'ready' && state.runtime.fma;
+}
+
+async function configureFma(wanted: boolean): Promise<void> {
+  const rt = runtime();
+  if (rt.fma === wanted) return;
+  if (wanted && !relaxedSimdSupported()) {
+    notice('fma', `nninit: fma requested, running without it: ${FMA_UNAVAILABLE_REASON}.`);
+    return;
+  }
+  await switchBinary(rt, wanted);
+}
+
+/**
+ * Moves the kernels onto the other build (FMA or not), on the same memory: both builds come from
+ * the same sources, with the same exports, static data and heap base, so every pointer stays
+ * valid. A running pool restarts on the new module (its workers hold the old one).
+ */
+async function switchBinary(rt: Runtime, fma: boolean): Promise<void> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  let module: WebAssembly.Module;
+  let next: WasmExports;
+  try {
+    bytes = await kernelBinary(fma);
+    module = await WebAssembly.compile(rt.shared ? sharedMemoryVariant(bytes) : bytes);
+    next = await instantiateKernels(module, rt.heap.memory);
+  } catch (cause) {
+    throw new WasmError(`could not instantiate the nninit ${fma ? 'FMA ' : ''}kernels: ${(cause as Error).message}`);
+  }
+  const names = (exports: WasmExports) => Object.keys(exports).sort().join();
+  if (names(next) !== names(rt.exports) || next.memoryHeapBase() >>> 0 !== rt.exports.memoryHeapBase() >>> 0) {
+    throw new WasmError('the FMA and default kernel builds differ in exports or heap base; rebuild both (npm run build:wasm)');
+  }
+  const workers = rt.pool?.workers ?? 0;
+  if (rt.pool !== null) {
+    const old = rt.pool;
+    rt.pool = null;
+    await old.stop();
+  }
+  Object.assign(rt.exports, next);
+  Object.assign(rt.kernels, bindKernels(rt.exports));
+  rt.module = module;
+  rt.bytes = bytes;
+  rt.fma = fma;
+  for (const fn of warmups) fn();
+  if (workers > 0) await configureThreads(workers + 1);
 }
 
 async function configureThreads(wanted: number | 'auto'): Promise<void> {
@@ -252,7 +359,7 @@ async function configureThreads(wanted: number | 'auto'): Promise<void> {
  * as a byte copy of the old, and the exports object that callers hold gets the new functions.
  */
 async function moveToSharedMemory(rt: Runtime): Promise<void> {
-  const module = await WebAssembly.compile(sharedMemoryVariant(decodeBase64(wasmBase64)));
+  const module = await WebAssembly.compile(sharedMemoryVariant(rt.bytes));
   const old = rt.heap.memory;
   const initial = Math.max(rt.memoryPages.initial, old.buffer.byteLength / PAGE);
   let maximum = rt.memoryPages.maximum;
@@ -280,7 +387,7 @@ async function moveToSharedMemory(rt: Runtime): Promise<void> {
   for (const fn of warmups) fn();
 }
 
-function readyOnce(): Promise<void> {
+function readyOnce(fma: boolean): Promise<void> {
   switch (state.kind) {
     case 'ready':
       return Promise.resolve();
@@ -289,7 +396,7 @@ function readyOnce(): Promise<void> {
     case 'failed':
       return Promise.reject(state.error);
     case 'idle': {
-      const promise = initialize().catch((error: Error) => {
+      const promise = initialize(fma).catch((error: Error) => {
         state = { kind: 'failed', error };
         throw error;
       });

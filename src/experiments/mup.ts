@@ -19,7 +19,7 @@ import { checkChoices, checkList, checkPositive, checkPositiveInteger, checkSeed
 export type MupParametrization = nninit.Parametrization;
 export const MUP_PARAMETRIZATIONS: readonly MupParametrization[] = ['standard', 'mup'];
 
-export interface CoordConfig {
+export interface MupCoordConfig {
   widths: number[];
   hiddenLayers: number;
   activation: nninit.ActivationName;
@@ -33,7 +33,7 @@ export interface CoordConfig {
   rows: number;
 }
 
-export interface TransferConfig {
+export interface MupTransferConfig {
   widths: number[];
   hiddenLayers: number;
   activation: nninit.ActivationName;
@@ -48,8 +48,8 @@ export interface TransferConfig {
 export interface MupConfig {
   parts: ('coord' | 'transfer')[];
   parametrizations: MupParametrization[];
-  coord: CoordConfig;
-  transfer: TransferConfig;
+  coord: MupCoordConfig;
+  transfer: MupTransferConfig;
   /** Coordinate checks are averaged over the seeds (as the package's nseeds); sweep losses too. */
   seeds: number[];
 }
@@ -70,7 +70,7 @@ export const MUP_QUICK: Partial<MupConfig> = {
   transfer: { ...MUP_FULL.transfer, widths: [128, 256, 512], lrs: powersOfTwo(-14, -4, 2), trainSize: 2000 },
 };
 
-export interface TransferRun {
+export interface MupTransferRun {
   parametrization: MupParametrization;
   width: number;
   lr: number;
@@ -84,7 +84,7 @@ export interface MupResult {
   config: MupConfig;
   /** (a) per parametrization: the coordinate check, averaged over the seeds; null when not run. */
   coord: Record<MupParametrization, nninit.CoordCheckResult | null> | null;
-  transfer: TransferRun[] | null;
+  transfer: MupTransferRun[] | null;
   seconds: number;
   coordSeconds: number;
   transferSeconds: number;
@@ -199,7 +199,7 @@ export async function runMup(config: MupConfig, options: MupOptions = {}): Promi
   if (checked.parts.includes('transfer')) {
     const t = checked.transfer;
     const transferStart = performance.now();
-    const runs: TransferRun[] = [];
+    const runs: MupTransferRun[] = [];
     const total = checked.seeds.length * checked.parametrizations.length * t.widths.length * t.lrs.length;
     for (const seed of checked.seeds) {
       const { train } = await digits({ trainSize: t.trainSize, testSize: 1, seed });
@@ -211,7 +211,7 @@ export async function runMup(config: MupConfig, options: MupOptions = {}): Promi
             try {
               await mlp.fit(train.x, train.y, { epochs: t.epochs, batchSize: t.batchSize, optimizer: nninit.optim.adam({ lr }) });
               const loss = mlp.evaluate(train.x, train.y).loss;
-              const run: TransferRun = { parametrization, width, lr, seed, loss: Number.isFinite(loss) ? loss : null, seconds: secondsSince(runStart) };
+              const run: MupTransferRun = { parametrization, width, lr, seed, loss: Number.isFinite(loss) ? loss : null, seconds: secondsSince(runStart) };
               runs.push(run);
               onProgress?.({ part: 'transfer', parametrization, seed, width, lr, loss: run.loss, done: runs.length, total });
             } finally {
